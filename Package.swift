@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+//
+// XenKit: a Xen toolstack in Swift. `xk` replaces `xl` for an operator's daily work.
+//
+// Layers:
+//   CXen       system library over Debian's libxen-dev / libyajl-dev (module map + one shim header)
+//   XenKit     safe Swift wrappers; no libxl type escapes (`internal import CXen`)
+//   XKCommands the `xk` subcommands as a library (one file per subcommand)
+//   xk         the executable: a stub that calls XKCommands
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "XenKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xk", targets: ["xk"]),
+        .library(name: "XenKit", targets: ["XenKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CXen",
+            pkgConfig: "xenlight",
+            providers: [.apt(["libxen-dev", "libyajl-dev"])]
+        ),
+        .target(
+            name: "XenKit",
+            dependencies: ["CXen"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "XKCommands",
+            dependencies: [
+                "XenKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "xk",
+            dependencies: ["XKCommands"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XenKitTests",
+            dependencies: ["XenKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XKCommandsTests",
+            dependencies: ["XKCommands", "XenKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabTests",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,68 @@
+/*
+ * The one header through which XenKit sees Xen's C libraries (Xen 4.17, Debian's libxen-dev).
+ *
+ * Why a shim: libxl's headers need settings before they are included (the API version we
+ * program against, and the yajl 2 switch for libxl_json.h), and a few things Swift cannot
+ * import directly (a logger struct with room for our context) are declared here.
+ * Everything defined here is prefixed `cxen_`.
+ */
+#ifndef CXEN_SHIM_H
+#define CXEN_SHIM_H
+
+/* > "Applications should define LIBXL_API_VERSION before including libxl.h" (libxl.h).
+ * 0x041400 is the newest API level libxl 4.17 accepts. */
+#define LIBXL_API_VERSION 0x041400
+/* > libxl_json.h needs HAVE_YAJL_YAJL_VERSION_H to pick the yajl 2 API. */
+#define HAVE_YAJL_YAJL_VERSION_H 1
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <xentoollog.h>
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <libxl_json.h>
+#include <libxlutil.h>
+#include <xenstore.h>
+
+/*
+ * A xentoollog logger whose messages go back to Swift. xentoollog loggers are
+ * "subclassed" by embedding `xentoollog_logger` first and appending private data
+ * (see XTL_NEW_LOGGER in xentoollog.h); this is that layout with a sink and its context.
+ * The vmessage entry formats the va_list here, because Swift cannot take a va_list in a
+ * C function pointer; the sink gets the finished message.
+ */
+#include <stdio.h>
+
+typedef void (*cxen_log_sink)(void *context, int level, int errnoval,
+                              const char *log_context, const char *message);
+
+typedef struct cxen_logger {
+    xentoollog_logger base;
+    cxen_log_sink sink;
+    void *context;
+} cxen_logger;
+
+static inline void cxen_logger_vmessage(xentoollog_logger *logger, xentoollog_level level,
+                                        int errnoval, const char *log_context,
+                                        const char *format, va_list arguments) {
+    cxen_logger *self = (cxen_logger *)logger;
+    char message[2048];
+    vsnprintf(message, sizeof message, format, arguments);
+    if (self->sink)
+        self->sink(self->context, (int)level, errnoval, log_context, message);
+}
+
+/* Fills in `logger`; the ctx never destroys its logger, so `destroy` stays NULL. */
+static inline void cxen_logger_init(cxen_logger *logger, cxen_log_sink sink, void *context) {
+    logger->base.vmessage = cxen_logger_vmessage;
+    logger->base.progress = NULL;
+    logger->base.destroy = NULL;
+    logger->sink = sink;
+    logger->context = context;
+}
+
+static inline xentoollog_logger *cxen_logger_as_xtl(cxen_logger *logger) {
+    return &logger->base;
+}
+
+#endif /* CXEN_SHIM_H */

@@ -1,0 +1,47 @@
+import XenKit
+
+extension DomainInfo {
+    /// The header of `xl list` (without -v/-Z/-c/-n).
+    static let listHeader = "Name                                        ID   Mem VCPUs\tState\tTime(s)"
+
+    /// This domain's row of `xl list`, byte for byte as xl formats it.
+    var listRow: String {
+        // xl divides a float-converted cpu_time by 1e9; converting through Float first keeps
+        // the rounding of the last digit identical.
+        let seconds = Double(Float(cpuTimeNanoseconds)) / 1e9
+        let flags = Array(stateFlags.utf8).map { CInt($0) }
+        return (name ?? "(null)").withCString { cName in
+            cFormat(
+                "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f",
+                cName, CInt(bitPattern: id.rawValue), CUnsignedLong(totalMemory.mebibytes),
+                CInt(bitPattern: onlineVCPUs), flags[0], flags[1], flags[2], flags[3], flags[4],
+                flags[5], seconds)
+        }
+    }
+
+    /// This domain as one object of `xk list --json` (the schema is in README.md).
+    var listJSON: JSONValue {
+        .object([
+            ("name", .optional(name)),
+            ("domid", .uint(UInt64(id.rawValue))),
+            ("uuid", .string(uuid)),
+            ("type", .string(type.rawValue)),
+            ("state", .string(stateFlags)),
+            ("running", .bool(isRunning)),
+            ("blocked", .bool(isBlocked)),
+            ("paused", .bool(isPaused)),
+            ("shutdown", .bool(isShutdown)),
+            ("dying", .bool(isDying)),
+            ("shutdown_reason", .optional(shutdownReason?.rawValue)),
+            ("mem_mib", .uint(totalMemory.mebibytes)),
+            ("current_memkb", .uint(currentMemory.kibibytes)),
+            ("outstanding_memkb", .uint(outstandingMemory.kibibytes)),
+            ("max_memkb", .uint(maxMemory.kibibytes)),
+            ("vcpus_online", .uint(UInt64(onlineVCPUs))),
+            ("vcpus_max", .uint(UInt64(maxVCPUID) + 1)),
+            ("cpu_time_ns", .uint(cpuTimeNanoseconds)),
+            ("cpu_time_s", .double(Double(cpuTimeNanoseconds) / 1e9)),
+            ("cpupool", .uint(UInt64(cpupool))),
+        ])
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import XenKit
+
+/// `xk info`: the host facts `xl info` prints, as `key : value` lines or JSON.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show the Xen host's facts (version, CPUs, memory, scheduler, capabilities).",
+        discussion: """
+            Prints the same keys as `xl info`, in the same order. With a KEY, prints only that key's value, as `xl info KEY` does. With --json, prints one object with the same keys; numbers are numbers, and virt_caps and xen_caps are arrays of words.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Argument(help: "Print only this key's value (e.g. xen_version, free_memory).")
+    var key: String?
+
+    func run() throws {
+        let state = CommandState(options: global)
+        let fields = try state.context.hostInfo().reportFields
+        let selected: [InfoField]
+        if let key {
+            selected = fields.filter { $0.key == key }
+            guard !selected.isEmpty else {
+                throw XenError(code: .invalidArgument,
+                               message: "xk info has no key '\(key)'",
+                               hint: "known keys: " + fields.map(\.key).joined(separator: ", "))
+            }
+        } else {
+            selected = fields
+        }
+        if json {
+            print(JSONValue.object(selected.map { ($0.key, $0.json) }).serialized())
+        } else if key != nil {
+            print(selected[0].text)
+        } else {
+            for field in selected { print(field.line) }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// printf-style formatting through the C library, so that columns and rounding come out
+/// byte for byte as xl prints them (xl is the reference operators' scripts parse).
+func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
+    withVaList(arguments) { list in
+        var buffer = [CChar](repeating: 0, count: 512)
+        let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
+        if needed >= buffer.count {
+            buffer = [CChar](repeating: 0, count: needed + 1)
+            return withVaList(arguments) { again in
+                _ = vsnprintf(&buffer, buffer.count, format, again)
+                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Writes to standard error (diagnostics never go to stdout, which scripts parse).
+func printError(_ text: String) {
+    _ = (text + "\n").withCString { write(STDERR_FILENO, $0, strlen($0)) }
+}

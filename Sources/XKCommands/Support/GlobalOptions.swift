@@ -1,0 +1,40 @@
+public import ArgumentParser
+import XenKit
+
+/// Options every `xk` subcommand takes, as xl's global flags.
+public struct GlobalOptions: ParsableArguments {
+    @Flag(name: .shortAndLong,
+          help: "Show libxl's messages on stderr (repeat for more detail, like xl -v).")
+    public var verbose: Int
+
+    public init() {}
+
+    /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
+    var echoLevel: LogLevel? {
+        switch verbose {
+        case 0: nil
+        case 1: .warn
+        case 2: .info
+        case 3: .detail
+        default: .debug
+        }
+    }
+}
+
+/// What one xk invocation shares between its parts: the Xen context, opened on first use
+/// (so that `--help` and config checks never need a hypervisor).
+final class CommandState {
+    let options: GlobalOptions
+    private var openedContext: XenContext?
+
+    init(options: GlobalOptions) { self.options = options }
+
+    var context: XenContext {
+        get throws(XenError) {
+            if let openedContext { return openedContext }
+            let context = try XenContext(echoLevel: options.echoLevel)
+            openedContext = context
+            return context
+        }
+    }
+}

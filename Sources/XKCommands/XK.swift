@@ -1,0 +1,52 @@
+public import ArgumentParser
+import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The `xk` command: a Xen toolstack for operators, with xl's subcommand names.
+public struct XK: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "xk",
+        abstract: "Manage Xen domains: a toolstack that takes xl's configs and commands.",
+        discussion: """
+            Every command that prints for people also prints JSON with --json. Exit status: 0 on success, 1 when Xen or a domain refused (the reason is on stderr), 64 for a command line that could not be parsed.
+            """,
+        version: version,
+        subcommands: [
+            InfoCommand.self,
+            ListCommand.self,
+        ]
+    )
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    /// Parses the command line, runs the subcommand, and exits with a status scripts can rely on.
+    public static func main(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Self.exitProcess(0)
+        } catch let error as XenError {
+            printError("xk: " + error.description)
+            Self.exitProcess(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    private static func exitProcess(_ status: Int32) -> Never {
+        #if canImport(Glibc)
+        Glibc.exit(status)
+        #elseif canImport(Musl)
+        Musl.exit(status)
+        #endif
+    }
+}

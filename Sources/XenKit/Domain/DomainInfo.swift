@@ -1,0 +1,109 @@
+/// Why a domain stopped running, as the guest (or Xen) reported it.
+///
+/// The corresponding libxl type is `libxl_shutdown_reason`.
+public enum ShutdownReason: String, Hashable, Sendable, Codable, CaseIterable {
+    case poweroff, reboot, suspend, crash, watchdog
+    case softReset = "soft_reset"
+    case unknown
+
+    /// The letter xl prints in the fifth state column ("-rscwS"; '?' when unknown).
+    public var stateLetter: Character {
+        switch self {
+        case .poweroff: "-"
+        case .reboot: "r"
+        case .suspend: "s"
+        case .crash: "c"
+        case .watchdog: "w"
+        case .softReset: "S"
+        case .unknown: "?"
+        }
+    }
+}
+
+/// The kind of guest: paravirtualised, PVH, or fully virtualised (HVM).
+public enum DomainType: String, Hashable, Sendable, Codable {
+    case pv, pvh, hvm
+    case unknown
+}
+
+/// A snapshot of one domain as the hypervisor reports it.
+///
+/// The corresponding libxl type is `libxl_dominfo` (from `libxl_list_domain` and
+/// `libxl_domain_info`); the name comes from xenstore (`libxl_domid_to_name`).
+public struct DomainInfo: Hashable, Sendable {
+    public var id: DomainID
+    /// The domain's name, or nil when xenstore has none (a dying domain, say).
+    public var name: String?
+    /// The domain's UUID in its usual 8-4-4-4-12 text form.
+    public var uuid: String
+    public var type: DomainType
+    public var isRunning: Bool
+    public var isBlocked: Bool
+    public var isPaused: Bool
+    public var isShutdown: Bool
+    public var isDying: Bool
+    /// Set only while ``isShutdown`` is true.
+    public var shutdownReason: ShutdownReason?
+    /// Memory the domain has now.
+    public var currentMemory: Memory
+    /// Memory claimed for the domain but not yet allocated (outstanding claims).
+    public var outstandingMemory: Memory
+    /// The most the domain may have (its maxmem).
+    public var maxMemory: Memory
+    public var sharedMemory: Memory
+    public var pagedMemory: Memory
+    /// CPU time used, in nanoseconds.
+    public var cpuTimeNanoseconds: UInt64
+    public var onlineVCPUs: UInt32
+    /// The highest vCPU id, so the domain has `maxVCPUID + 1` vCPUs in all.
+    public var maxVCPUID: UInt32
+    public var cpupool: UInt32
+    public var securityLabel: String?
+
+    public init(
+        id: DomainID, name: String?, uuid: String, type: DomainType,
+        isRunning: Bool = false, isBlocked: Bool = false, isPaused: Bool = false,
+        isShutdown: Bool = false, isDying: Bool = false, shutdownReason: ShutdownReason? = nil,
+        currentMemory: Memory, outstandingMemory: Memory = .kibibytes(0), maxMemory: Memory,
+        sharedMemory: Memory = .kibibytes(0), pagedMemory: Memory = .kibibytes(0),
+        cpuTimeNanoseconds: UInt64 = 0, onlineVCPUs: UInt32, maxVCPUID: UInt32,
+        cpupool: UInt32 = 0, securityLabel: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.uuid = uuid
+        self.type = type
+        self.isRunning = isRunning
+        self.isBlocked = isBlocked
+        self.isPaused = isPaused
+        self.isShutdown = isShutdown
+        self.isDying = isDying
+        self.shutdownReason = shutdownReason
+        self.currentMemory = currentMemory
+        self.outstandingMemory = outstandingMemory
+        self.maxMemory = maxMemory
+        self.sharedMemory = sharedMemory
+        self.pagedMemory = pagedMemory
+        self.cpuTimeNanoseconds = cpuTimeNanoseconds
+        self.onlineVCPUs = onlineVCPUs
+        self.maxVCPUID = maxVCPUID
+        self.cpupool = cpupool
+        self.securityLabel = securityLabel
+    }
+
+    /// The memory xl shows in its Mem column: current plus outstanding claims.
+    public var totalMemory: Memory { currentMemory + outstandingMemory }
+
+    /// The six state letters of `xl list`: r b p s c d, with '-' for a flag that is off and
+    /// the shutdown reason's letter in the fifth place.
+    public var stateFlags: String {
+        var flags = ""
+        flags.append(isRunning ? "r" : "-")
+        flags.append(isBlocked ? "b" : "-")
+        flags.append(isPaused ? "p" : "-")
+        flags.append(isShutdown ? "s" : "-")
+        flags.append(isShutdown ? (shutdownReason ?? .unknown).stateLetter : "-")
+        flags.append(isDying ? "d" : "-")
+        return flags
+    }
+}

@@ -1,0 +1,91 @@
+/// The one error type of XenKit.
+///
+/// Shaped like swift-nio's `FileSystemError`: an extensible ``Code``, a sentence for people
+/// that names the domain and the operation, the libxl return code when libxl said no, what
+/// libxl logged while it failed, a hint of what to check, and where in XenKit it was raised.
+public struct XenError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. New codes may be added: switch with a `default`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        enum Wrapped: Hashable, Sendable {
+            case hypervisorUnavailable
+            case permissionDenied
+            case xenstoreUnavailable
+            case domainNotFound
+            case invalidArgument
+            case operationFailed
+        }
+
+        let wrapped: Wrapped
+
+        /// This host does not run the Xen hypervisor, or its control interface is not reachable.
+        public static var hypervisorUnavailable: Code { Code(wrapped: .hypervisorUnavailable) }
+        /// The hypervisor is there but the caller may not control it (not root).
+        public static var permissionDenied: Code { Code(wrapped: .permissionDenied) }
+        /// xenstored is not running or its socket cannot be opened.
+        public static var xenstoreUnavailable: Code { Code(wrapped: .xenstoreUnavailable) }
+        /// No domain has the given name or id.
+        public static var domainNotFound: Code { Code(wrapped: .domainNotFound) }
+        /// An argument was malformed or out of range.
+        public static var invalidArgument: Code { Code(wrapped: .invalidArgument) }
+        /// libxl (or the hypervisor) refused or failed the operation.
+        public static var operationFailed: Code { Code(wrapped: .operationFailed) }
+
+        public var description: String {
+            switch wrapped {
+            case .hypervisorUnavailable: "hypervisor unavailable"
+            case .permissionDenied: "permission denied"
+            case .xenstoreUnavailable: "xenstore unavailable"
+            case .domainNotFound: "domain not found"
+            case .invalidArgument: "invalid argument"
+            case .operationFailed: "operation failed"
+            }
+        }
+    }
+
+    /// Where in XenKit the error was raised.
+    public struct Location: Hashable, Sendable, CustomStringConvertible {
+        public var function: String
+        public var file: String
+        public var line: Int
+        public var description: String { "\(file):\(line) (\(function))" }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// A sentence for people that names what was being done and to which domain.
+    public var message: String
+    /// The libxl return code (`ERROR_*`, negative) when a libxl call failed.
+    public var libxlCode: Int32?
+    /// What libxl logged at error level while the operation ran (most recent last).
+    public var libxlMessages: [String]
+    /// What the operator can check or do about it, when we know.
+    public var hint: String?
+    /// Where the error was raised.
+    public var location: Location
+
+    public init(
+        code: Code,
+        message: String,
+        hint: String? = nil,
+        libxlCode: Int32? = nil,
+        libxlMessages: [String] = [],
+        function: String = #function,
+        file: String = #fileID,
+        line: Int = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.libxlCode = libxlCode
+        self.libxlMessages = libxlMessages
+        self.hint = hint
+        self.location = Location(function: function, file: file, line: line)
+    }
+
+    /// One line: the message, then the hint, then the libxl code name.
+    public var description: String {
+        var text = message
+        if let hint { text += ": " + hint }
+        if let libxlCode { text += " (libxl \(LibxlCode.name(libxlCode)))" }
+        return text
+    }
+}

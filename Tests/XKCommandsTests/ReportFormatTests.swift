@@ -1,0 +1,131 @@
+import Testing
+@testable import XKCommands
+@testable import XenKit
+
+@Suite struct ListFormatTests {
+    let dom0 = DomainInfo(
+        id: .dom0, name: "Domain-0", uuid: "00000000-0000-0000-0000-000000000000", type: .pv,
+        isRunning: true, currentMemory: .mebibytes(1024), maxMemory: .mebibytes(1024),
+        cpuTimeNanoseconds: 12_345_678_901, onlineVCPUs: 2, maxVCPUID: 1)
+
+    @Test func headerIsXls() {
+        #expect(DomainInfo.listHeader
+            == "Name                                        ID   Mem VCPUs\tState\tTime(s)")
+    }
+
+    @Test func rowMatchesXlsColumns() {
+        #expect(dom0.listRow
+            == "Domain-0                                     0  1024     2     r-----      12.3")
+    }
+
+    @Test func rowOfAShutDownGuestWithClaims() {
+        var guest = dom0
+        guest.id = DomainID(12)
+        guest.name = "a-rather-long-guest-name-that-fills-40-c"
+        guest.isRunning = false
+        guest.isShutdown = true
+        guest.shutdownReason = .crash
+        guest.currentMemory = .kibibytes(131_072)
+        guest.outstandingMemory = .kibibytes(4096)
+        guest.cpuTimeNanoseconds = 0
+        guest.onlineVCPUs = 1
+        #expect(guest.listRow
+            == "a-rather-long-guest-name-that-fills-40-c    12   132     1     ---sc-       0.0")
+    }
+
+    @Test func nameMissingPrintsAsCDoes() {
+        var guest = dom0
+        guest.name = nil
+        #expect(guest.listRow.hasPrefix("(null)   "))
+    }
+
+    @Test func jsonHasTheDocumentedKeysInOrder() {
+        guard case .object(let members) = dom0.listJSON else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(members.map(\.0) == [
+            "name", "domid", "uuid", "type", "state", "running", "blocked", "paused", "shutdown",
+            "dying", "shutdown_reason", "mem_mib", "current_memkb", "outstanding_memkb",
+            "max_memkb", "vcpus_online", "vcpus_max", "cpu_time_ns", "cpu_time_s", "cpupool",
+        ])
+        let text = dom0.listJSON.serialized(pretty: false)
+        #expect(text.contains("\"shutdown_reason\":null"))
+        #expect(text.contains("\"vcpus_max\":2"))
+        #expect(text.contains("\"mem_mib\":1024"))
+    }
+}
+
+@Suite struct InfoFormatTests {
+    let host = HostInfo(
+        host: "lab", release: "6.1.0-40-amd64", version: "#1 SMP", machine: "x86_64",
+        cpuCount: 2, maxCPUID: 1, nodeCount: 1, coresPerSocket: 2, threadsPerCore: 1,
+        cpuKHz: 2_394_005, hardwareCapabilities: [0x1, 0xabcdef, 0, 0, 0, 0, 0, 0xffffffff],
+        virtualizationCapabilities: ["pv", "hvm", "hap", "gnttab-v1", "gnttab-v2"],
+        totalMemory: .mebibytes(3071), freeMemory: .mebibytes(2003),
+        sharingFreedMemory: .mebibytes(0), sharingUsedMemory: .mebibytes(0),
+        outstandingClaims: .mebibytes(0), freeCPUs: 0, xenMajor: 4, xenMinor: 17,
+        xenExtra: ".6-pre", xenCapabilities: "xen-3.0-x86_64 hvm-3.0-x86_32",
+        scheduler: "credit2", pageSize: 4096, virtStart: 0xffff800000000000,
+        changeset: "", commandLine: "console=com1", compiler: "gcc", compileBy: "pkg",
+        compileDomain: "debian.org", compileDate: "today", buildID: "abc")
+
+    func line(_ key: String) -> String? {
+        host.reportFields.first { $0.key == key }?.line
+    }
+
+    @Test func keysInXlsOrder() {
+        let keys = host.reportFields.map(\.key)
+        #expect(keys.first == "host")
+        #expect(keys.last == "xend_config_format")
+        #expect(keys.firstIndex(of: "free_cpus")! < keys.firstIndex(of: "xen_major")!)
+        #expect(keys.count == 34)
+    }
+
+    @Test func linesAreFormattedAsXlPrintsThem() {
+        #expect(line("host") == "host                   : lab")
+        #expect(line("cpu_mhz") == "cpu_mhz                : 2394.005")
+        #expect(line("hw_caps")
+            == "hw_caps                : 00000001:00abcdef:00000000:00000000:00000000:00000000:00000000:ffffffff")
+        #expect(line("virt_caps") == "virt_caps              : pv hvm hap gnttab-v1 gnttab-v2")
+        #expect(line("xen_version") == "xen_version            : 4.17.6-pre")
+        #expect(line("platform_params") == "platform_params        : virt_start=0xffff800000000000")
+        #expect(line("xend_config_format") == "xend_config_format     : 4")
+    }
+
+    @Test func cpuMHzKeepsLeadingZerosOfTheFraction() {
+        var slow = host
+        slow.cpuKHz = 1_000_050
+        #expect(slow.cpuMHz == "1000.050")
+    }
+
+    @Test func emptyVirtCapsHasNoTrailingSpace() {
+        var bare = host
+        bare.virtualizationCapabilities = []
+        #expect(bare.reportFields.first { $0.key == "virt_caps" }?.line == "virt_caps              :")
+    }
+
+    @Test func jsonUsesNumbersAndArrays() {
+        let json = JSONValue.object(host.reportFields.map { ($0.key, $0.json) }).serialized(pretty: false)
+        #expect(json.contains("\"nr_cpus\":2"))
+        #expect(json.contains("\"virt_caps\":[\"pv\",\"hvm\",\"hap\",\"gnttab-v1\",\"gnttab-v2\"]"))
+        #expect(json.contains("\"xen_caps\":[\"xen-3.0-x86_64\",\"hvm-3.0-x86_32\"]"))
+        #expect(json.contains("\"free_memory\":2003"))
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func escapesStrings() {
+        #expect(JSONValue.string("a\"b\\c\n\u{1}").serialized() == #""a\"b\\c\n\u0001""#)
+    }
+
+    @Test func prettyPrintsNested() {
+        let value = JSONValue.object([("a", .array([.int(1), .null])), ("b", .object([]))])
+        #expect(value.serialized() == "{\n  \"a\": [\n    1,\n    null\n  ],\n  \"b\": {}\n}")
+        #expect(value.serialized(pretty: false) == #"{"a":[1,null],"b":{}}"#)
+    }
+
+    @Test func nonFiniteDoublesBecomeNull() {
+        #expect(JSONValue.double(.nan).serialized() == "null")
+    }
+}
