@@ -1,0 +1,129 @@
+// Helpers for the lab tests: run xk and xl side by side as subprocesses and compare.
+//
+// Why subprocesses: these tests check what an operator sees, the command-line tools' output
+// and exit status, against xl's on the same host. They run inside the lab's dom0 (a real Xen
+// 4.17 host in QEMU, see Scripts/lab), which sets XENKIT_LAB=1; elsewhere they are disabled.
+import Foundation
+import Testing
+
+enum Lab {
+    /// True inside the lab's dom0.
+    static let isXenHost = ProcessInfo.processInfo.environment["XENKIT_LAB"] == "1"
+        && FileManager.default.fileExists(atPath: "/proc/xen/privcmd")
+
+    /// True when this machine is not a Xen host at all (the host side of the lab, a laptop).
+    static let isPlainHost = !(
+        (try? String(contentsOfFile: "/sys/hypervisor/type", encoding: .utf8))?.hasPrefix("xen") ?? false)
+
+    /// The xk under test: $XK, else the one built beside this test binary.
+    static let xk: String = {
+        if let path = ProcessInfo.processInfo.environment["XK"] { return path }
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = me.deletingLastPathComponent()
+        // macOS puts tests in a bundle; Linux runs the .xctest executable directly.
+        while dir.pathExtension == "xctest" || dir.lastPathComponent == "Contents"
+            || dir.lastPathComponent == "MacOS" { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("xk").path
+    }()
+
+    /// The repository's DomainConfigs folder.
+    static let domainConfigs: String = {
+        // Tests/LabTests/Support/Lab.swift -> repository root
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("DomainConfigs").path
+    }()
+
+    struct Output: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+        var description: String { "status \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+    }
+
+    /// Runs a program (looked up on PATH) and waits for it, within a time limit.
+    static func run(_ program: String, _ arguments: [String], timeout: Int = 120) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["timeout", String(timeout), program] + arguments
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("xk-labtest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return Output(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: outURL, encoding: .utf8),
+            stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    static func xk(_ arguments: String...) throws -> Output { try run(xk, arguments) }
+    static func xl(_ arguments: String...) throws -> Output { try run("xl", arguments) }
+
+    /// Checks that a command succeeded, recording its output when it did not.
+    @discardableResult
+    static func must(_ output: Output, sourceLocation: SourceLocation = #_sourceLocation) -> Output {
+        #expect(output.status == 0, "\(output)", sourceLocation: sourceLocation)
+        return output
+    }
+
+    /// `key : value` lines, as xl info prints them.
+    static func keyValues(_ text: String) -> [(key: String, value: String)] {
+        text.split(separator: "\n").compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            return (key, value)
+        }
+    }
+
+    static func json(_ text: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+}
+
+/// One row of `xl list`, split into its columns.
+struct ListRow: Equatable, CustomStringConvertible {
+    var name: String
+    var id: Int
+    var mem: Int
+    var vcpus: Int
+    var state: String
+    var time: Double
+
+    init?(_ line: String) {
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard fields.count >= 6, let id = Int(fields[fields.count - 5]),
+              let mem = Int(fields[fields.count - 4]), let vcpus = Int(fields[fields.count - 3]),
+              let time = Double(fields[fields.count - 1]) else { return nil }
+        name = fields[..<(fields.count - 5)].joined(separator: " ")
+        self.id = id
+        self.mem = mem
+        self.vcpus = vcpus
+        state = fields[fields.count - 2]
+        self.time = time
+    }
+
+    /// The state without r and b, which change from one instant to the next.
+    var stableState: String { String(state.dropFirst(2)) }
+
+    /// Everything but the CPU time and the r/b letters: what must agree between two listings.
+    var stableColumns: String { "\(name) \(id) \(mem) \(vcpus) \(stableState)" }
+
+    var description: String { "\(name) \(id) \(mem) \(vcpus) \(state) \(time)" }
+
+    static func rows(_ output: Lab.Output) -> [ListRow] {
+        output.lines.dropFirst().compactMap(ListRow.init)
+    }
+}
