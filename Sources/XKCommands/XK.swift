@@ -21,6 +21,16 @@ public struct XK: ParsableCommand {
         subcommands: [
             InfoCommand.self,
             ListCommand.self,
+            CreateCommand.self,
+            ConsoleCommand.self,
+            PauseCommand.self,
+            UnpauseCommand.self,
+            ShutdownCommand.self,
+            RebootCommand.self,
+            DestroyCommand.self,
+            RenameCommand.self,
+            DomidCommand.self,
+            DomnameCommand.self,
         ]
     )
 

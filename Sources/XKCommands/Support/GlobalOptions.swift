@@ -37,4 +37,17 @@ final class CommandState {
             return context
         }
     }
+
+    /// The id of a domain named on the command line (a name or an id, as xl takes them).
+    func resolve(_ argument: String) throws(XenError) -> DomainID {
+        guard let qualifier = DomainQualifier(argument) else {
+            throw XenError(code: .invalidArgument, message: "'\(argument)' is not a domain name or id")
+        }
+        return try context.resolve(qualifier)
+    }
+
+    /// Prints a warning on stderr, xk-style.
+    func warn(_ text: String) {
+        printError("xk: warning: " + text)
+    }
 }

@@ -11,7 +11,9 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
             case permissionDenied
             case xenstoreUnavailable
             case domainNotFound
+            case alreadyExists
             case invalidArgument
+            case invalidConfig
             case operationFailed
         }
 
@@ -25,8 +27,13 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
         public static var xenstoreUnavailable: Code { Code(wrapped: .xenstoreUnavailable) }
         /// No domain has the given name or id.
         public static var domainNotFound: Code { Code(wrapped: .domainNotFound) }
+        /// A domain with that name already exists.
+        public static var alreadyExists: Code { Code(wrapped: .alreadyExists) }
         /// An argument was malformed or out of range.
         public static var invalidArgument: Code { Code(wrapped: .invalidArgument) }
+        /// A domain config (xl.cfg) is malformed or asks for something impossible; the message
+        /// names the file, the line and the key.
+        public static var invalidConfig: Code { Code(wrapped: .invalidConfig) }
         /// libxl (or the hypervisor) refused or failed the operation.
         public static var operationFailed: Code { Code(wrapped: .operationFailed) }
 
@@ -36,7 +43,9 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
             case .permissionDenied: "permission denied"
             case .xenstoreUnavailable: "xenstore unavailable"
             case .domainNotFound: "domain not found"
+            case .alreadyExists: "already exists"
             case .invalidArgument: "invalid argument"
+            case .invalidConfig: "invalid config"
             case .operationFailed: "operation failed"
             }
         }

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Side-by-side timings of xk and xl, run inside the lab's dom0 (a real Xen host).
+
+Why interleaved: under QEMU/TCG the speed of the emulated host drifts (the other core's
+load, page cache, xenstored's state). Running xl and xk alternately, round after round, in
+the same boot, makes that drift fall on both equally, so the ratio of medians means something.
+
+Each case is a pair of commands (the xl way, the xk way) that must both succeed. For each we
+report the median and p90 wall time, the median peak RSS, and the xk/xl ratio of medians.
+Later capabilities add their cases to CASES.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_once(argv):
+    """Runs argv to completion; returns (seconds, peak RSS in KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} failed with {proc.returncode}: {err.strip()}")
+    return elapsed, usage.ru_maxrss
+
+
+def cases(xk):
+    return [
+        ("list", ["xl", "list"], [xk, "list"]),
+        ("list --json", ["xl", "list"], [xk, "list", "--json"]),
+        ("info", ["xl", "info"], [xk, "info"]),
+    ]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--xk", required=True, help="the xk binary to measure")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    results = []
+    for name, xl_argv, xk_argv in cases(args.xk):
+        run_once(xl_argv)  # warm both: page cache, 9p, dynamic loader
+        run_once(xk_argv)
+        xl_times, xk_times, xl_rss, xk_rss = [], [], [], []
+        for _ in range(args.rounds):
+            t, r = run_once(xl_argv)
+            xl_times.append(t)
+            xl_rss.append(r)
+            t, r = run_once(xk_argv)
+            xk_times.append(t)
+            xk_rss.append(r)
+        row = {
+            "case": name,
+            "rounds": args.rounds,
+            "xl_median_ms": statistics.median(xl_times) * 1000,
+            "xk_median_ms": statistics.median(xk_times) * 1000,
+            "xl_p90_ms": percentile(xl_times, 0.9) * 1000,
+            "xk_p90_ms": percentile(xk_times, 0.9) * 1000,
+            "xl_rss_kib": statistics.median(xl_rss),
+            "xk_rss_kib": statistics.median(xk_rss),
+        }
+        row["ratio"] = row["xk_median_ms"] / row["xl_median_ms"]
+        results.append(row)
+
+    print(f"{'case':<14} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl p90':>8} {'xk p90':>8}"
+          f" {'xl RSS KiB':>11} {'xk RSS KiB':>11}")
+    for r in results:
+        print(f"{r['case']:<14} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f}"
+              f" {r['xl_p90_ms']:8.1f} {r['xk_p90_ms']:8.1f}"
+              f" {r['xl_rss_kib']:11.0f} {r['xk_rss_kib']:11.0f}")
+    print(f"(medians of {args.rounds} interleaved rounds each, in one boot of the lab; "
+          "xk/xl below 1 means xk is faster)")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(results, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

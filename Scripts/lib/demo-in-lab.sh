@@ -1,0 +1,26 @@
+#!/bin/sh
+# The main job's part inside the lab's dom0: show xk working on a real Xen host.
+# Usage: demo-in-lab.sh XK_BINARY
+set -eu
+xk=$1
+show() { echo; echo "\$ $*"; "$@"; }
+
+show "$xk" info
+show "$xk" list
+echo
+echo "# a guest from DomainConfigs/ (created with xl until xk create lands)"
+show xl create DomainConfigs/lab-pv.cfg
+log=/var/log/xen/console/guest-lab-pv.log
+i=0
+until grep -q XENKIT-GUEST-READY "$log" 2>/dev/null; do
+  i=$((i + 1)); [ $i -le 60 ] || { echo "guest did not come up" >&2; exit 1; }
+  sleep 1
+done
+sleep 3
+show "$xk" list
+show "$xk" list --json lab-pv
+echo
+echo "\$ tail -n 3 $log    # the guest's own console"
+tail -n 3 "$log"
+show xl destroy lab-pv
+show "$xk" list

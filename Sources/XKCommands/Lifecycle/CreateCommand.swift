@@ -1,0 +1,77 @@
+import ArgumentParser
+import XenKit
+
+/// `xk create`: build and start a domain from an xl.cfg file, as `xl create` does.
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a domain from an xl.cfg file.",
+        discussion: """
+            Takes xl's config files unchanged. Trailing KEY=VALUE arguments override the file's keys, as with xl. A key xl does not know is a warning naming the nearest known key (--strict makes it an error); a bad value stops with the file, the line and the key, and nothing is created. With -n, prints the libxl domain config as JSON (what `xl -N create` prints) and needs no hypervisor, so configs can be checked anywhere.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")],
+          help: "Only parse the config and print the libxl domain config as JSON.")
+    var dryRun = false
+
+    @Flag(name: .customShort("p"), help: "Leave the domain paused after creating it.")
+    var paused = false
+
+    @Flag(name: .shortAndLong, help: "Quiet: print nothing on success.")
+    var quiet = false
+
+    @Flag(name: .customShort("c"), help: "Attach to the domain's console once it is created.")
+    var console = false
+
+    @Flag(help: "Refuse keys xl does not know, instead of warning.")
+    var strict = false
+
+    @Flag(help: "With -n, also check that kernel, ramdisk and device tree files exist here.")
+    var checkFiles = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "The xl.cfg file.")
+    var file: String
+
+    @Argument(help: "KEY=VALUE overrides, applied after the file.")
+    var overrides: [String] = []
+
+    func validate() throws {
+        for override in overrides where !override.contains("=") {
+            throw ValidationError("'\(override)' is not a KEY=VALUE override")
+        }
+    }
+
+    func run() throws {
+        let state = CommandState(options: global)
+        let options = DomainConfiguration.LoadOptions(
+            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles)
+        if !quiet && !dryRun && !json { printError("Parsing config from \(file)") }
+        let config = try DomainConfiguration.load(path: file, options: options)
+        if !quiet {
+            for warning in config.warnings { state.warn(warning) }
+        }
+        if dryRun {
+            print(try config.json())
+            return
+        }
+        let context = try state.context
+        let id = try context.create(config, paused: paused)
+        if json {
+            print(JSONValue.object([
+                ("name", .string(config.name)), ("domid", .uint(UInt64(id.rawValue))),
+                ("paused", .bool(paused)),
+            ]).serialized())
+        } else if !quiet {
+            print("Created domain '\(config.name)' (id \(id))\(paused ? ", paused" : "").")
+        }
+        if console {
+            try context.attachConsole(id)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+extension XenContext {
+    /// Builds and starts a domain from its configuration, as `xl create` does.
+    ///
+    /// Checked before anything is built: that no domain has the name already, and that the
+    /// host has the memory the domain needs. If building fails, or the domain cannot be
+    /// unpaused, nothing is left behind: libxl destroys a half-built domain, and xk makes
+    /// sure of it.
+    ///
+    /// - Parameters:
+    ///   - config: the configuration; libxl fills in its defaults while building.
+    ///   - paused: leave the domain paused (`xl create -p`).
+    /// - Returns: the new domain's id.
+    /// - The corresponding libxl function is `libxl_domain_create_new`.
+    public func create(_ config: borrowing DomainConfiguration, paused: Bool = false) throws(XenError) -> DomainID {
+        let name = config.name
+        if let existing = try? resolve(.name(name)) {
+            throw XenError(code: .alreadyExists,
+                           message: "\(config.source): a domain named '\(name)' already exists (id \(existing))",
+                           hint: "destroy it first, or pick another name (xk create FILE name=OTHER)")
+        }
+        let needed = try perform("work out the memory domain '\(name)' needs") { Libxl.memoryNeeded($0, config.raw) }
+        let free = try perform("read the host's free memory") { Libxl.freeMemory($0) }
+        if needed > free {
+            throw XenError(code: .operationFailed,
+                           message: "not enough free memory for domain '\(name)': it needs \(needed / 1024) MiB, the host has \(free / 1024) MiB free",
+                           hint: "free memory (xl mem-set 0 ..., or destroy a domain) or lower memory =")
+        }
+
+        let mark = logger.mark()
+        let id: DomainID
+        switch Libxl.createDomain(ctx, config.raw) {
+        case .success(let newID):
+            id = newID
+        case .failure(let failure):
+            // libxl destroys what it built; make sure, so a failed create leaves nothing.
+            if let half = failure.domain, case .success = Libxl.domainInfo(ctx, half) {
+                _ = Libxl.destroy(ctx, half)
+            }
+            let messages = logger.errors(since: mark)
+            let duplicate = messages.contains { $0.contains("already exists") }
+            throw XenError(code: duplicate ? .alreadyExists : .operationFailed,
+                           message: "cannot create domain '\(name)' from \(config.source)",
+                           hint: messages.last.map(Self.trimLibxlPrefix),
+                           libxlCode: failure.code, libxlMessages: messages)
+        }
+        if !paused {
+            let unpauseMark = logger.mark()
+            if case .failure(let failure) = Libxl.unpause(ctx, id) {
+                _ = Libxl.destroy(ctx, id)
+                throw XenError.libxl(failure, operation: "start domain '\(name)' (it was destroyed)",
+                                     messages: logger.errors(since: unpauseMark))
+            }
+        }
+        return id
+    }
+
+    /// "libxl: error: libxl_create.c:1234:func: Domain 5:message" -> "message".
+    static func trimLibxlPrefix(_ message: String) -> String {
+        var text = Substring(message)
+        if let range = text.firstRange(of: ": error: ") { text = text[range.upperBound...] }
+        // file.c:line:function: ...
+        let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+        if parts.count == 4, parts[0].hasSuffix(".c"), Int(parts[1]) != nil {
+            text = parts[3].drop { $0 == " " }
+        }
+        if text.hasPrefix("Domain "), let colon = text.firstIndex(of: ":") {
+            text = text[text.index(after: colon)...]
+        }
+        return String(text)
+    }
+}
