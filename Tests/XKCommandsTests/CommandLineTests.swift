@@ -28,10 +28,24 @@ import Testing
         #expect(XK.exitCode(for: CleanExit.helpRequest()) == .success)
     }
 
-    @Test func helpListsOnlyFinishedCommands() {
-        let help = XK.helpMessage()
-        #expect(help.contains("info"))
-        #expect(help.contains("list"))
-        #expect(!help.contains("create"))
+    @Test func subcommandsAreNamedAsXlNamesThem() {
+        let names = XK.configuration.subcommands.map { $0._commandName }
+        #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
+                          "reboot", "destroy", "rename", "domid", "domname"])
+    }
+
+    @Test func createTakesXlsFlagsAndOverrides() throws {
+        let create = try #require(try XK.parseAsRoot(["create", "-n", "-p", "-q", "web.cfg", "memory=512", "name=\"x\""]) as? CreateCommand)
+        #expect(create.dryRun && create.paused && create.quiet)
+        #expect(create.file == "web.cfg")
+        #expect(create.overrides == ["memory=512", "name=\"x\""])
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["create", "web.cfg", "memory"]) }
+    }
+
+    @Test func shutdownNeedsADomainOrAll() throws {
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["shutdown"]) }
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["shutdown", "-a", "web"]) }
+        let wait = try #require(try XK.parseAsRoot(["shutdown", "-w", "-F", "web"]) as? ShutdownCommand)
+        #expect(wait.options.wait && wait.options.acpiFallback)
     }
 }
