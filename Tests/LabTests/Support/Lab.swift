@@ -34,7 +34,7 @@ enum Lab {
             .appendingPathComponent("DomainConfigs").path
     }()
 
-    struct Output: CustomStringConvertible {
+    struct Output: CustomStringConvertible, Sendable {
         var status: Int32
         var stdout: String
         var stderr: String

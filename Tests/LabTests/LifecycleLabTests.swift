@@ -1,0 +1,156 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// `xk create` and the lifecycle commands on the real hypervisor, checked with xl.
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct LifecycleLabTests {
+    static let consoleDir = "/var/log/xen/console"
+
+    /// The guest's console log so far (all files xenconsoled wrote for this name).
+    static func console(_ name: String) -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: consoleDir)) ?? []
+        return files.filter { $0.hasPrefix("guest-\(name)") }
+            .compactMap { try? String(contentsOfFile: consoleDir + "/" + $0, encoding: .utf8) }
+            .joined(separator: "\n")
+    }
+
+    /// Waits up to `seconds` for `condition`.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        return try condition()
+    }
+
+    static func xlNames() throws -> [String] {
+        ListRow.rows(Lab.must(try Lab.xl("list"))).map(\.name)
+    }
+
+    static func cleanUp(_ names: String...) {
+        for name in names { _ = try? Lab.xl("destroy", name) }
+    }
+
+    @Test(arguments: ["lab-pv", "lab-pvh"])
+    func guestRunsPausesAndStops(name: String) throws {
+        Self.cleanUp(name)
+        defer { Self.cleanUp(name) }
+        let created = try Lab.run(Lab.xk, ["create", Lab.domainConfigs + "/\(name).cfg"], timeout: 180)
+        #expect(created.status == 0, "\(created)")
+        #expect(created.stdout.contains("Created domain '\(name)'"))
+
+        // The guest itself runs: its console shows the marker, then its report lines.
+        #expect(Self.eventually(60) { Self.console(name).contains("XENKIT-GUEST-READY") },
+                "console: \(Self.console(name))")
+        #expect(try Lab.xk("domid", name).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            == Lab.xl("domid", name).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        Lab.must(try Lab.xk("pause", name))
+        #expect(ListRow.rows(try Lab.xk("list", name)).first?.state == "--p---")
+        #expect(ListRow.rows(try Lab.xl("list", name)).first?.state == "--p---")
+        Lab.must(try Lab.xk("unpause", name))
+        #expect(ListRow.rows(try Lab.xl("list", name)).first?.stableState == "----")
+
+        // A clean shutdown: the guest powers off; -w returns once it has.
+        let shutdown = try Lab.run(Lab.xk, ["shutdown", "-w", "--timeout", "120", name], timeout: 150)
+        #expect(shutdown.status == 0, "\(shutdown)")
+        #expect(shutdown.stderr.contains("has shut down (poweroff)") || shutdown.stderr.contains("destroyed"),
+                "\(shutdown)")
+
+        Lab.must(try Lab.xk("destroy", name))
+        #expect(try Self.eventually(20) { try !Self.xlNames().contains(name) })
+    }
+
+    @Test func renameDomnameAndDestroy() throws {
+        Self.cleanUp("lab-pv", "lab-renamed")
+        defer { Self.cleanUp("lab-pv", "lab-renamed") }
+        Lab.must(try Lab.run(Lab.xk, ["create", "-p", "-q", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180))
+        let id = try Lab.xl("domid", "lab-pv").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        Lab.must(try Lab.xk("rename", "lab-pv", "lab-renamed"))
+        #expect(try Lab.xl("domname", id).stdout == "lab-renamed\n")
+        #expect(try Lab.xk("domname", id).stdout == "lab-renamed\n")
+        let clash = try Lab.xk("rename", id, "Domain-0")
+        #expect(clash.status == 1 && clash.stderr.contains("already named 'Domain-0'"), "\(clash)")
+        Lab.must(try Lab.xk("destroy", id))
+        #expect(try !Self.xlNames().contains("lab-renamed"))
+    }
+
+    @Test func dryRunMatchesXlsJSON() throws {
+        for name in ["lab-pv", "lab-pvh"] {
+            let config = Lab.domainConfigs + "/\(name).cfg"
+            let xl = Lab.must(try Lab.xl("-N", "create", config))
+            let xk = Lab.must(try Lab.xk("create", "-n", config))
+            #expect(Self.normalised(xk.stdout) == Self.normalised(xl.stdout))
+        }
+    }
+
+    /// The JSON with its generated uuid blanked.
+    static func normalised(_ json: String) -> String {
+        json.replacingOccurrences(of: #""uuid": "[0-9a-f-]{36}""#, with: "\"uuid\": \"-\"",
+                                  options: .regularExpression)
+    }
+
+    // MARK: - failures leave nothing behind
+
+    @Test func badKernelLeavesNoDomain() throws {
+        let before = try Self.xlNames()
+        let dir = FileManager.default.temporaryDirectory.path
+        let kernel = dir + "/not-a-kernel"
+        try Data("this is not an ELF image".utf8).write(to: URL(fileURLWithPath: kernel))
+        let config = dir + "/bad-kernel.cfg"
+        try "name = \"lab-bad-kernel\"\nkernel = \"\(kernel)\"\nmemory = 64\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let output = try Lab.run(Lab.xk, ["create", config], timeout: 120)
+        #expect(output.status == 1, "\(output)")
+        #expect(output.stderr.contains("cannot create domain 'lab-bad-kernel'"), "\(output)")
+        #expect(try Self.xlNames() == before)
+    }
+
+    @Test func tooMuchMemoryIsRefusedBeforeBuilding() throws {
+        let before = try Self.xlNames()
+        let output = try Lab.run(Lab.xk, ["create", Lab.domainConfigs + "/lab-pv.cfg",
+                                          "name=\"lab-huge\"", "memory=200000", "maxmem=200000"])
+        #expect(output.status == 1, "\(output)")
+        #expect(output.stderr.contains("not enough free memory for domain 'lab-huge'"), "\(output)")
+        #expect(try Self.xlNames() == before)
+    }
+
+    @Test func duplicateNameIsRefused() throws {
+        Self.cleanUp("lab-pv")
+        defer { Self.cleanUp("lab-pv") }
+        Lab.must(try Lab.run(Lab.xk, ["create", "-p", "-q", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180))
+        let before = try Self.xlNames()
+        let again = try Lab.run(Lab.xk, ["create", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("a domain named 'lab-pv' already exists"), "\(again)")
+        #expect(try Self.xlNames() == before)
+    }
+
+    @Test func concurrentCreatesOfOneNameMakeOneDomain() throws {
+        Self.cleanUp("lab-pv")
+        defer { Self.cleanUp("lab-pv") }
+        let config = Lab.domainConfigs + "/lab-pv.cfg"
+        let results = Mutex<[Lab.Output]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let output = (try? Lab.run(Lab.xk, ["create", "-p", config], timeout: 180))
+                ?? Lab.Output(status: -1, stdout: "", stderr: "did not run")
+            results.withLock { $0.append(output) }
+        }
+        let outputs = results.withLock { $0 }
+        #expect(outputs.filter { $0.status == 0 }.count == 1, "\(outputs)")
+        let loser = outputs.first { $0.status != 0 }
+        #expect(loser?.stderr.contains("lab-pv") == true, "\(outputs)")
+        #expect(try Self.xlNames().filter { $0 == "lab-pv" }.count == 1)
+    }
+
+    @Test func unknownDomainsAreNamed() throws {
+        for command in [["pause"], ["unpause"], ["destroy"], ["shutdown"], ["reboot"], ["rename"], ["domid"]] {
+            let arguments = command + (command == ["rename"] ? ["no-such-domain", "x"] : ["no-such-domain"])
+            let output = try Lab.run(Lab.xk, arguments)
+            #expect(output.status == 1)
+            #expect(output.stderr == "xk: domain 'no-such-domain' does not exist\n", "\(command): \(output)")
+        }
+    }
+}
