@@ -51,13 +51,13 @@ struct CreateCommand: ParsableCommand {
         let state = CommandState(options: global)
         let options = DomainConfiguration.LoadOptions(
             overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles)
-        if !quiet && !dryRun && !json { printError("Parsing config from \(file)") }
+        if !quiet && !json { printError("Parsing config from \(file)") }   // as xl, also with -n
         let config = try DomainConfiguration.load(path: file, options: options)
         if !quiet {
             for warning in config.warnings { state.warn(warning) }
         }
         if dryRun {
-            print(try config.json())
+            print(try config.json(), terminator: "")   // libxl ends it with a newline
             return
         }
         let context = try state.context
