@@ -4,13 +4,13 @@
 set -eu
 xk=$1
 show() { echo; echo "\$ $*"; "$@"; }
+log=/var/log/xen/console/guest-lab-pv.log
 
 show "$xk" info
 show "$xk" list
 echo
-echo "# a guest from DomainConfigs/ (created with xl until xk create lands)"
-show xl create DomainConfigs/lab-pv.cfg
-log=/var/log/xen/console/guest-lab-pv.log
+echo "# a PV guest from DomainConfigs/, built by xk"
+show "$xk" create DomainConfigs/lab-pv.cfg
 i=0
 until grep -q XENKIT-GUEST-READY "$log" 2>/dev/null; do
   i=$((i + 1)); [ $i -le 60 ] || { echo "guest did not come up" >&2; exit 1; }
@@ -18,9 +18,13 @@ until grep -q XENKIT-GUEST-READY "$log" 2>/dev/null; do
 done
 sleep 3
 show "$xk" list
+show xl list      # the reference toolstack agrees
 show "$xk" list --json lab-pv
 echo
 echo "\$ tail -n 3 $log    # the guest's own console"
 tail -n 3 "$log"
-show xl destroy lab-pv
+show "$xk" pause lab-pv
+show "$xk" list lab-pv
+show "$xk" unpause lab-pv
+show "$xk" shutdown -w lab-pv
 show "$xk" list
