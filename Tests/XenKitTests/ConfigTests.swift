@@ -105,7 +105,17 @@ import Testing
         ("memory = 512\nmaxmem = 256\n", "t.cfg:4: maxmem: 256 MiB is less than memory = 512 MiB"),
         ("on_crash = \"explode\"\n", "t.cfg:3: on_crash: unknown action \"explode\""),
         ("uuid = \"nope\"\n", "t.cfg:3: uuid: \"nope\" is not a UUID"),
-        ("disk = [ 'phy:/dev/x,xvda,w' ]\n", "t.cfg:3: 'disk' is a valid xl key that xk does not handle yet"),
+        ("vnuma = [ [ 'pnode=0' ] ]\n", "t.cfg:3: 'vnuma' is a valid xl key that xk does not handle yet"),
+        ("disk = [ 'phy:/dev/x,xvda,w', 'target=/a,vdev=xvdb,bogus=1' ]\n", "t.cfg:3: disk: item 2 \"target=/a,vdev=xvdb,bogus=1\": "),
+        ("vif = [ 'mac=00:16:3e:zz:00:01' ]\n", "t.cfg:3: vif: item 1 \"mac=00:16:3e:zz:00:01\": mac=00:16:3e:zz:00:01 is not a MAC address"),
+        ("vif = [ 'bridge=xenbr0,colour=blue' ]\n", "t.cfg:3: vif: item 1 \"bridge=xenbr0,colour=blue\": unrecognized option 'colour'"),
+        ("pci = [ '0000:zz:00.0' ]\n", "t.cfg:3: pci: item 1 \"0000:zz:00.0\": "),
+        ("channel = [ 'name=org.qemu.guest_agent.0' ]\n", "t.cfg:3: channel: item 1 \"name=org.qemu.guest_agent.0\": connection= is required"),
+        ("p9 = [ 'tag=share,path=/srv' ]\n", "t.cfg:3: p9: item 1 \"tag=share,path=/srv\": tag=, path= and security_model= are all required"),
+        ("cpus = \"0-x\"\n", "t.cfg:3: cpus: invalid CPU range \"0-x\""),
+        ("cpus = \"^all\"\n", "t.cfg:3: cpus: \"^all\" is not allowed"),
+        ("timer_mode = \"no_delay_for_missed_ticks\"\n", "t.cfg:3: timer_mode: not supported for PV guests"),
+        ("vtpm = [ 'uuid=nope' ]\n", "t.cfg:3: vtpm: item 1 \"uuid=nope\": \"nope\" is not a UUID"),
     ])
     func badValuesNameFileLineAndKey(line: String, message: String) {
         let error = error(base + line)

@@ -49,8 +49,11 @@ struct CreateCommand: ParsableCommand {
 
     func run() throws {
         let state = CommandState(options: global)
+        // The host's CPU layout sizes affinity maps as xl does; a dry run without Xen goes on
+        // without it (the mapper then assumes a host and says so).
+        let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()
         let options = DomainConfiguration.LoadOptions(
-            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles)
+            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles, host: host)
         if !quiet && !json { printError("Parsing config from \(file)") }   // as xl, also with -n
         let config = try DomainConfiguration.load(path: file, options: options)
         if !quiet {

@@ -46,6 +46,27 @@ enum ConfigKeys {
         "bootloader", "bootloader_args", "e820_host",
         "pvshim", "pvshim_path", "pvshim_cmdline", "pvshim_extra",
         "acpi", "nestedhvm", "vpmu", "msr_relaxed", "vmtrace_buf_kb",
+        // CPU affinity
+        "cpus", "cpus_soft",
+        // HVM and type-specific
+        "firmware", "firmware_override", "bios", "bios_path_override", "pae", "acpi_s3", "acpi_s4",
+        "acpi_laptop_slate", "nx", "hpet", "vpt_align", "apic", "viridian", "mmio_hole", "altp2mhvm",
+        "altp2m", "smbios_firmware", "acpi_firmware", "ms_vm_genid", "rdm_mem_boundary", "mca_caps",
+        "timer_mode", "vga", "stdvga", "hdtype", "keymap", "spice", "spiceport", "spicetls_port",
+        "spicehost", "spicedisable_ticketing", "spicepasswd", "spiceagent_mouse", "spicevdagent",
+        "spice_clipboard_sharing", "spiceusbredirection", "spice_image_compression",
+        "spice_streaming_video", "nographic", "gfx_passthru", "serial", "boot", "usb", "usbversion",
+        "usbdevice", "vkb_device", "soundhw", "xen_platform_pci", "vendor_device",
+        "vnc", "vnclisten", "vncpasswd", "vncdisplay", "vncunused", "vncviewer", "sdl", "opengl",
+        "display", "xauthority", "dm_restrict", "passthrough", "xend_suspend_evtchn_compat",
+        // device model
+        "device_model", "device_model_override", "device_model_version",
+        "device_model_stubdomain_override", "device_model_stubdomain_seclabel", "device_model_user",
+        "stubdomain_kernel", "stubdomain_cmdline", "stubdomain_ramdisk", "stubdomain_memory",
+        "device_model_args", "device_model_args_pv", "device_model_args_hvm",
+        // devices
+        "disk", "vif", "vif2", "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive",
+        "pci_seize", "rdm", "p9", "vtpm", "channel", "vfb", "usbctrl", "usbdev",
     ]
 
     /// The known key nearest to `key` by edit distance, if any is near enough to be a typo.

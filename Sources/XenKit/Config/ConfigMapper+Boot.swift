@@ -71,7 +71,9 @@ extension ConfigMapper {
                 free(b.pointee.kernel)
                 b.pointee.kernel = nil
             }
+            try mapHVM()
         default:
+            try mapPVFirmware()
             if b.pointee.bootloader == nil && b.pointee.kernel == nil {
                 throw XenError(code: .invalidConfig,
                                message: "\(file.source): neither kernel nor bootloader is given",

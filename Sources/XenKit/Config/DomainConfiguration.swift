@@ -71,11 +71,16 @@ extension DomainConfiguration {
         /// Check that kernel, ramdisk and device tree files exist (off to check a config
         /// meant for another host).
         public var checkFiles = true
+        /// The host the domain is for: sizes CPU affinity maps and resolves `node:N`. When
+        /// nil (no Xen here), a host of 64 CPUs in one node is assumed, with a warning.
+        public var host: HostTopology?
 
-        public init(overrides: [String] = [], strict: Bool = false, checkFiles: Bool = true) {
+        public init(overrides: [String] = [], strict: Bool = false, checkFiles: Bool = true,
+                    host: HostTopology? = nil) {
             self.overrides = overrides
             self.strict = strict
             self.checkFiles = checkFiles
+            self.host = host
         }
     }
 

@@ -5,6 +5,11 @@ import Musl
 #endif
 
 extension XenContext {
+    /// The host's CPU count and NUMA layout, as a config's `cpus = "node:1"` needs them.
+    public func hostTopology() throws(XenError) -> HostTopology {
+        try perform("read the host's CPU topology") { Libxl.topology($0) }
+    }
+
     /// The host facts `xl info` prints.
     ///
     /// The corresponding libxl functions are `libxl_get_physinfo`, `libxl_get_version_info`,

@@ -165,6 +165,23 @@ enum Libxl {
         return .success(bytes.reduce(0) { $0 + $1.nonzeroBitCount })
     }
 
+    /// libxl_get_max_cpus and libxl_get_cpu_topology: CPUs by NUMA node.
+    static func topology(_ ctx: OpaquePointer) -> Result<HostTopology, LibxlFailure> {
+        let maxCPUs = libxl_get_max_cpus(ctx)
+        guard maxCPUs > 0 else { return .failure(LibxlFailure(code: maxCPUs == 0 ? -3 : maxCPUs)) }
+        var count: Int32 = 0
+        guard let topology = libxl_get_cpu_topology(ctx, &count) else { return .failure(LibxlFailure(code: -3)) }
+        defer { libxl_cputopology_list_free(topology, count) }
+        var nodes: [[Int]] = []
+        for cpu in 0..<Int(count) {
+            let node = Int(topology[cpu].node)
+            guard topology[cpu].node != UInt32.max, node < 4096 else { continue }   // LIBXL_CPUTOPOLOGY_INVALID_ENTRY
+            while nodes.count <= node { nodes.append([]) }
+            nodes[node].append(cpu)
+        }
+        return .success(HostTopology(cpuCount: Int(maxCPUs), nodeCPUs: nodes))
+    }
+
     private static func uuidString(_ uuid: inout libxl_uuid) -> String {
         let bytes = withUnsafeBytes(of: &uuid) { Array($0.prefix(16)) }
         let hex = bytes.map { byte -> String in
