@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(
             name: "XenKitTests",
             dependencies: ["XenKit"],
+            exclude: ["Fixtures"],   // xl's JSON, read from the source tree by CorpusTests
             swiftSettings: swiftSettings
         ),
         .testTarget(

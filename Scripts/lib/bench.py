@@ -33,10 +33,20 @@ def run_once(argv):
 
 
 def cases(xk):
+    """(name, xl argv, xk argv, setup argv or None, teardown argv or None, lifecycle?).
+
+    Setup and teardown run untimed around every timed command, with the same tool that is
+    being measured for a lifecycle case (so each tool creates what it destroys)."""
+    cfg = "DomainConfigs/lab-pv.cfg"
     return [
-        ("list", ["xl", "list"], [xk, "list"]),
-        ("list --json", ["xl", "list"], [xk, "list", "--json"]),
-        ("info", ["xl", "info"], [xk, "info"]),
+        ("list", ["xl", "list"], [xk, "list"], None, None),
+        ("list --json", ["xl", "list"], [xk, "list", "--json"], None, None),
+        ("info", ["xl", "info"], [xk, "info"], None, None),
+        # create-to-running: the command returns once the domain is built and unpaused.
+        ("create", ["xl", "create", "-q", cfg], [xk, "create", "-q", cfg],
+         None, lambda tool: [tool, "destroy", "lab-pv"]),
+        ("destroy", ["xl", "destroy", "lab-pv"], [xk, "destroy", "lab-pv"],
+         lambda tool: [tool, "create", "-q", cfg], None),
     ]
 
 
@@ -49,24 +59,39 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--xk", required=True, help="the xk binary to measure")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--lifecycle-rounds", type=int, default=5,
+                        help="rounds for create and destroy (each builds a real guest)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
     results = []
-    for name, xl_argv, xk_argv in cases(args.xk):
-        run_once(xl_argv)  # warm both: page cache, 9p, dynamic loader
-        run_once(xk_argv)
+    for name, xl_argv, xk_argv, setup, teardown in cases(args.xk):
+        lifecycle = setup is not None or teardown is not None
+        rounds = args.lifecycle_rounds if lifecycle else args.rounds
+
+        def timed(argv, tool):
+            if setup:
+                run_once(setup(tool))
+            t, r = run_once(argv)
+            if teardown:
+                run_once(teardown(tool))
+            return t, r
+
+        if not lifecycle:
+            run_once(xl_argv)  # warm both: page cache, 9p, dynamic loader
+            run_once(xk_argv)
         xl_times, xk_times, xl_rss, xk_rss = [], [], [], []
-        for _ in range(args.rounds):
-            t, r = run_once(xl_argv)
+        for _ in range(rounds):
+            t, r = timed(xl_argv, "xl")
             xl_times.append(t)
             xl_rss.append(r)
-            t, r = run_once(xk_argv)
+            t, r = timed(xk_argv, args.xk)
             xk_times.append(t)
             xk_rss.append(r)
         row = {
             "case": name,
-            "rounds": args.rounds,
+            "rounds": rounds,
             "xl_median_ms": statistics.median(xl_times) * 1000,
             "xk_median_ms": statistics.median(xk_times) * 1000,
             "xl_p90_ms": percentile(xl_times, 0.9) * 1000,
@@ -83,8 +108,8 @@ def main():
         print(f"{r['case']:<14} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f}"
               f" {r['xl_p90_ms']:8.1f} {r['xk_p90_ms']:8.1f}"
               f" {r['xl_rss_kib']:11.0f} {r['xk_rss_kib']:11.0f}")
-    print(f"(medians of {args.rounds} interleaved rounds each, in one boot of the lab; "
-          "xk/xl below 1 means xk is faster)")
+    print(f"(medians of {args.rounds} interleaved rounds each, {args.lifecycle_rounds} for create and"
+          " destroy of DomainConfigs/lab-pv.cfg, in one boot of the lab; xk/xl below 1 means xk is faster)")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
