@@ -60,7 +60,8 @@ extension ConfigMapper {
             else if item.hasPrefix("node:") { item = item.dropFirst(5); nodes = true }
             if item == "all" {
                 if exclude { throw file.error(key, "\"^all\" is not allowed") }
-                cpus.formUnion(0..<host.cpuCount)
+                // As libxl_bitmap_set_any: every bit of the map, which is whole bytes.
+                cpus.formUnion(0..<((host.cpuCount + 7) / 8 * 8))
                 continue
             }
             let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)

@@ -48,7 +48,7 @@ extension ConfigMapper {
 
     mutating func mapEmulatedHardware() throws(XenError) {
         let b = withUnsafeMutablePointer(to: &config.pointee.b_info) { $0 }
-        let hvm = withUnsafeMutablePointer(to: &b.pointee.u.hvm) { $0 }
+        let hvm = Self.hvmInfo(b)
         if let vga = try file.string("vga") {
             switch vga {
             case "stdvga": hvm.pointee.vga.kind = LIBXL_VGA_INTERFACE_TYPE_STD
@@ -103,7 +103,7 @@ extension ConfigMapper {
     }
 
     func mapSpice(_ b: UnsafeMutablePointer<libxl_domain_build_info>) throws(XenError) {
-        let spice = withUnsafeMutablePointer(to: &b.pointee.u.hvm.spice) { $0 }
+        let spice = withUnsafeMutablePointer(to: &Self.hvmInfo(b).pointee.spice) { $0 }
         try setDefbool(&spice.pointee.enable, "spice")
         if let port = try file.integer("spiceport", in: 0...65535) { spice.pointee.port = Int32(port) }
         if let port = try file.integer("spicetls_port", in: 0...65535) { spice.pointee.tls_port = Int32(port) }

@@ -89,13 +89,21 @@ extension ConfigMapper {
         let seize = try file.integer("pci_seize") ?? 0
         if let rdm = try file.string("rdm") {
             var reserve = libxl_rdm_reserve()
+            libxl_rdm_reserve_init(&reserve)
             let mark = file.reportText.utf8.count
-            guard xlu_rdm_parse(file.raw, &reserve, rdm) == 0 else {
+            if xlu_rdm_parse(file.raw, &reserve, rdm) == 0 {
+                b.pointee.u.hvm.rdm.strategy = reserve.strategy
+                b.pointee.u.hvm.rdm.policy = reserve.policy
+            } else if Self.isWellFormedRDM(rdm) {
+                // libxlutil 4.17's xlu_rdm_parse fails on every valid policy= (its check is
+                // inverted), and xl then ignores rdm without a word. xk builds the same
+                // domain as xl, but says so.
+                warnings.append(file.location("rdm") + "rdm: Xen 4.17's libxlutil cannot read policy= (a known bug); "
+                    + "rdm is ignored, as xl ignores it. Use rdm = \"strategy=host\" with rdm_policy= on each pci device")
+            } else {
                 throw file.error("rdm", libxlutilComplaint(since: mark).nonEmpty ?? "cannot parse \"\(rdm)\"",
                                  hint: "use strategy=host,policy=strict|relaxed")
             }
-            b.pointee.u.hvm.rdm.strategy = reserve.strategy
-            b.pointee.u.hvm.rdm.policy = reserve.policy
         }
         guard let specs = try file.list("pci") else { return }
         let d = config
@@ -118,6 +126,12 @@ extension ConfigMapper {
         if d.pointee.num_pcidevs > 0 && d.pointee.c_info.type == LIBXL_DOMAIN_TYPE_PV {
             libxl_defbool_set(&b.pointee.u.pv.e820_host, true)
         }
+    }
+
+    /// "strategy=host" and/or "policy=strict|relaxed", comma-separated.
+    static func isWellFormedRDM(_ text: String) -> Bool {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false)
+        return !items.isEmpty && items.allSatisfy { ["strategy=host", "policy=strict", "policy=relaxed"].contains($0) }
     }
 
     // MARK: - p9, vtpm: "key=value,..." with a fixed set of keys

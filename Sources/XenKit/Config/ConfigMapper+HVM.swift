@@ -13,6 +13,23 @@ extension ConfigMapper {
     /// HVM_BELOW_4G_MMIO_LENGTH and _START from Xen's public headers: mmio_hole's bounds.
     static let mmioHoleBytes: ClosedRange<UInt64> = (1 << 28)...0xF000_0000
 
+    /// The HVM part of b_info's type union, in place.
+    ///
+    /// Why not `withUnsafeMutablePointer(to: &b.pointee.u.hvm)`: Swift imports a C union's
+    /// members as computed properties, so that pointer would point at a temporary copy and
+    /// every write through it would be lost. The union's members all start at its address.
+    static func hvmInfo(_ b: UnsafeMutablePointer<libxl_domain_build_info>) -> UnsafeMutablePointer<HVMMember> {
+        unionMember(b, as: type(of: b.pointee.u.hvm))
+    }
+
+    /// The anonymous C struct type of `b_info.u.hvm`, as Swift imports it.
+    typealias HVMMember = libxl_domain_build_info.__Unnamed_union_u.__Unnamed_struct_hvm
+
+    static func unionMember<Member>(_ b: UnsafeMutablePointer<libxl_domain_build_info>, as _: Member.Type) -> UnsafeMutablePointer<Member> {
+        let union = withUnsafeMutablePointer(to: &b.pointee.u) { $0 }   // a stored field: its real address
+        return UnsafeMutableRawPointer(union).assumingMemoryBound(to: Member.self)
+    }
+
     mutating func mapTimerMode() throws(XenError) {
         let b = withUnsafeMutablePointer(to: &config.pointee.b_info) { $0 }
         guard file.isSet("timer_mode") else { return }
@@ -35,7 +52,7 @@ extension ConfigMapper {
 
     mutating func mapHVM() throws(XenError) {
         let b = withUnsafeMutablePointer(to: &config.pointee.b_info) { $0 }
-        let hvm = withUnsafeMutablePointer(to: &b.pointee.u.hvm) { $0 }
+        let hvm = Self.hvmInfo(b)
         if let path = try file.string("firmware_override") { setString(&hvm.pointee.firmware, path) }
         if let path = try file.string("bios_path_override") { setString(&hvm.pointee.system_firmware, path) }
         if let bios = try file.string("bios") {
@@ -102,7 +119,7 @@ extension ConfigMapper {
     /// viridian = 1/0 (a defbool), or a list of enlightenment groups: "defaults", "all",
     /// a name to enable, "!name" to disable.
     func mapViridian(_ b: UnsafeMutablePointer<libxl_domain_build_info>) throws(XenError) {
-        let hvm = withUnsafeMutablePointer(to: &b.pointee.u.hvm) { $0 }
+        let hvm = Self.hvmInfo(b)
         guard file.isSet("viridian") else { return }
         guard file.isList("viridian") else {
             try setDefbool(&hvm.pointee.viridian, "viridian")

@@ -37,14 +37,19 @@ struct ConfigMapper {
         try mapTimerMode()
         try mapTypeSpecific()
         try mapAltp2m()
+        try mapHardwareAccess()
         try mapDisks()
         try mapP9()
         try mapVTPMs()
+        try mapVDispl()
+        try mapPVCalls()
         try mapChannels()
         try mapNICs()
         try mapFramebuffers()
         try mapUSB()
+        try mapCPUID()
         try mapDeviceModel()
+        try mapVKBs()
         try mapMiscellaneous()
         try mapLateOptions()
     }
@@ -69,11 +74,6 @@ struct ConfigMapper {
                     message: file.location(line: statement.line)
                         + "'\(key)' is a valid xl key that xk does not handle yet",
                     hint: "nothing was created; use xl for this config for now")
-            }
-            if statement.isAddition {
-                throw XenError(code: .invalidConfig,
-                               message: file.location(line: statement.line)
-                                   + "\(key): '+=' is not supported by xl for this key")
             }
         }
     }
