@@ -67,7 +67,7 @@ enum ConfigKeys {
         // devices
         "disk", "vif", "vif2", "pci", "pci_msitranslate", "pci_power_mgmt", "pci_permissive",
         "pci_seize", "rdm", "p9", "vtpm", "channel", "vfb", "usbctrl", "usbdev",
-        "ioports", "irqs", "iomem", "cpuid", "pvcalls", "vdispl", "vkb",
+        "ioports", "irqs", "iomem", "cpuid", "pvcalls", "vdispl", "vkb", "vnuma", "vsnd",
     ]
 
     /// The known key nearest to `key` by edit distance, if any is near enough to be a typo.

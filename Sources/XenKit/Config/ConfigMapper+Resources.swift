@@ -37,6 +37,8 @@ extension ConfigMapper {
         if let maxvcpus = try file.integer("maxvcpus", in: 1...Self.maxVCPUs) {
             b.pointee.max_vcpus = Int32(maxvcpus)
         }
+        // vnuma may set maxvcpus and maxmem; xl reads it here, before their defaults.
+        try mapVNUMA()
         // As xl: maxmem and maxvcpus default to memory and vcpus.
         if b.pointee.max_memkb == UInt64.max { b.pointee.max_memkb = b.pointee.target_memkb }
         if b.pointee.max_vcpus == 0 { b.pointee.max_vcpus = Int32(vcpus) }

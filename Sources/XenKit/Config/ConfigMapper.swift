@@ -43,6 +43,7 @@ struct ConfigMapper {
         try mapVTPMs()
         try mapVDispl()
         try mapPVCalls()
+        try mapVSND()
         try mapChannels()
         try mapNICs()
         try mapFramebuffers()

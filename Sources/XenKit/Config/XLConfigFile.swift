@@ -161,6 +161,36 @@ final class XLConfigFile {
         return items
     }
 
+    /// A list of lists of single values (vnuma, vsnd); nil when absent. Items of the inner
+    /// lists that are themselves lists are skipped, as xl skips them.
+    func nestedList(_ key: String) throws(XenError) -> [[String]]? {
+        var list: OpaquePointer?
+        var count: Int32 = 0
+        switch xlu_cfg_get_list(raw, key, &list, &count, 1) {
+        case 0: break
+        case ESRCH: return nil
+        default: throw error(key, "expected a list of lists [ [ ... ], ... ], got a single value")
+        }
+        var result: [[String]] = []
+        for index in 0..<count {
+            guard let item = xlu_cfg_get_listitem2(list, index) else { break }
+            var inner: OpaquePointer?
+            guard xlu_cfg_value_get_list(raw, item, &inner, 1) == 0, let inner else {
+                throw error(key, "item \(index + 1) is not a list [ ... ]")
+            }
+            var strings: [String] = []
+            var position: Int32 = 0
+            while let value = xlu_cfg_get_listitem2(inner, position) {
+                position += 1
+                guard xlu_cfg_value_type(value) == XLU_STRING else { continue }
+                var text: UnsafeMutablePointer<CChar>?
+                if xlu_cfg_value_get_string(raw, value, &text, 1) == 0, let text { strings.append(String(cString: text)) }
+            }
+            result.append(strings)
+        }
+        return result
+    }
+
     /// Whether `key` holds a list (false when absent or a single value).
     func isList(_ key: String) -> Bool {
         var list: OpaquePointer?
