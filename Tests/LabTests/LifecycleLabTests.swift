@@ -77,18 +77,33 @@ struct LifecycleLabTests {
         #expect(try !Self.xlNames().contains("lab-renamed"))
     }
 
+    /// Every config of DomainConfigs/ and its corpus, live against this host's xl: the unit
+    /// tests use fixtures captured earlier; this catches fixtures gone stale.
     @Test func dryRunMatchesXlsJSON() throws {
-        for name in ["lab-pv", "lab-pvh"] {
-            let config = Lab.domainConfigs + "/\(name).cfg"
+        let fm = FileManager.default
+        var configs: [String] = []
+        for dir in [Lab.domainConfigs, Lab.domainConfigs + "/corpus"] {
+            configs += ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".cfg") }.sorted()
+                .map { dir + "/" + $0 }
+        }
+        #expect(configs.count >= 40)
+        var differing: [String] = []
+        for config in configs {
             let xl = Lab.must(try Lab.xl("-N", "create", config))
             let xk = Lab.must(try Lab.xk("create", "-n", config))
-            #expect(Self.normalised(xk.stdout) == Self.normalised(xl.stdout))
+            if Self.normalised(xk.stdout) != Self.normalised(xl.stdout) { differing.append(config) }
         }
+        // One known, documented difference: xl's uninitialised rdm policy (see README), which
+        // may or may not show, depending on what was on xl's stack.
+        let unexpected = differing.filter { !$0.hasSuffix("/hvm-gfx-passthru-bool.cfg") }
+        #expect(unexpected.isEmpty, "xk create -n differs from xl -N create for \(unexpected)")
     }
 
     /// The JSON with its generated uuid blanked.
     static func normalised(_ json: String) -> String {
         json.replacingOccurrences(of: #""uuid": "[0-9a-f-]{36}""#, with: "\"uuid\": \"-\"",
+                                  options: .regularExpression)
+            .replacingOccurrences(of: #""ms_vm_genid": "[0-9a-f]+""#, with: "\"ms_vm_genid\": \"-\"",
                                   options: .regularExpression)
     }
 
@@ -106,6 +121,22 @@ struct LifecycleLabTests {
         #expect(output.status == 1, "\(output)")
         #expect(output.stderr.contains("cannot create domain 'lab-bad-kernel'"), "\(output)")
         #expect(try Self.xlNames() == before)
+    }
+
+    /// Devices that cannot be attached: libxl fails halfway through the build (in the hotplug
+    /// scripts), and xk must leave no domain behind.
+    @Test(arguments: [
+        "disk=['/nonexistent/lab-disk.img,raw,xvda,w']",
+        "vif=['bridge=no-such-bridge']",
+    ])
+    func unattachableDeviceLeavesNoDomain(device: String) throws {
+        let before = try Self.xlNames()
+        let output = try Lab.run(Lab.xk, ["create", Lab.domainConfigs + "/lab-pv.cfg",
+                                          "name=\"lab-bad-device\"", device], timeout: 180)
+        #expect(output.status == 1, "\(output)")
+        #expect(output.stderr.contains("lab-bad-device"), "\(output)")
+        let after = try Self.xlNames()
+        #expect(try Self.eventually(20) { try Self.xlNames() == before }, "xl list: \(after)")
     }
 
     @Test func tooMuchMemoryIsRefusedBeforeBuilding() throws {
