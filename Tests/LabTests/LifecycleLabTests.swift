@@ -29,8 +29,16 @@ struct LifecycleLabTests {
         ListRow.rows(Lab.must(try Lab.xl("list"))).map(\.name)
     }
 
+    /// Destroys the domains and empties their console logs (xenconsoled appends to them), so
+    /// that a test sees only its own guest's output.
     static func cleanUp(_ names: String...) {
-        for name in names { _ = try? Lab.xl("destroy", name) }
+        for name in names {
+            _ = try? Lab.xl("destroy", name)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: consoleDir)) ?? []
+            for file in files where file.hasPrefix("guest-\(name)") {
+                truncate(consoleDir + "/" + file, 0)
+            }
+        }
     }
 
     @Test(arguments: ["lab-pv", "lab-pvh"])
@@ -61,6 +69,35 @@ struct LifecycleLabTests {
 
         Lab.must(try Lab.xk("destroy", name))
         #expect(try Self.eventually(20) { try !Self.xlNames().contains(name) })
+    }
+
+    /// `xk reboot -w`: the guest's kernel reboots; until issue 7's watcher restarts it, the
+    /// domain is left shut down with reason reboot, which xk list --json shows.
+    @Test func rebootReachesTheGuest() throws {
+        Self.cleanUp("lab-pv")
+        defer { Self.cleanUp("lab-pv") }
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180))
+        #expect(Self.eventually(60) { Self.console("lab-pv").contains("XENKIT-GUEST-READY") })
+        let reboot = try Lab.run(Lab.xk, ["reboot", "-w", "--timeout", "120", "lab-pv"], timeout: 150)
+        #expect(reboot.status == 0, "\(reboot)")
+        // The guest's kernel restarts itself at the request (its ctrl-alt-del path).
+        #expect(Self.console("lab-pv").contains("reboot: Restarting system"), "console: \(Self.console("lab-pv"))")
+        let json = try Lab.json(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout) as? [[String: Any]]
+        #expect(json?.first?["shutdown_reason"] as? String == "reboot", "\(String(describing: json))")
+    }
+
+    /// `xk console` attaches to the guest's console as `xl console` does (under a pty, as a
+    /// person would use it): the guest's report lines come through.
+    @Test func consoleShowsTheGuest() throws {
+        Self.cleanUp("lab-pv")
+        defer { Self.cleanUp("lab-pv") }
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180))
+        #expect(Self.eventually(60) { Self.console("lab-pv").contains("XENKIT-GUEST-READY") })
+        for tool in [Lab.xk, "xl"] {
+            let attached = try Lab.run("python3", [Lab.repository + "/Scripts/lib/ptyrun.py", "6", tool, "console", "lab-pv"],
+                                       timeout: 30)
+            #expect(attached.stdout.contains("XENKIT-GUEST uptime="), "\(tool) console: \(attached)")
+        }
     }
 
     @Test func renameDomnameAndDestroy() throws {

@@ -29,13 +29,12 @@ enum Lab {
         return dir.appendingPathComponent("xk").path
     }()
 
+    /// The repository's root folder (Tests/LabTests/Support/Lab.swift is four levels down).
+    static let repository: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
     /// The repository's DomainConfigs folder.
-    static let domainConfigs: String = {
-        // Tests/LabTests/Support/Lab.swift -> repository root
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("DomainConfigs").path
-    }()
+    static let domainConfigs = repository + "/DomainConfigs"
 
     struct Output: CustomStringConvertible, Sendable {
         var status: Int32
