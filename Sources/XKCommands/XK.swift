@@ -31,6 +31,11 @@ public struct XK: ParsableCommand {
             RenameCommand.self,
             DomidCommand.self,
             DomnameCommand.self,
+            MemSetCommand.self,
+            MemMaxCommand.self,
+            VCPUSetCommand.self,
+            VCPUListCommand.self,
+            VCPUPinCommand.self,
         ]
     )
 

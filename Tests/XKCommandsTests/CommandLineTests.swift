@@ -31,7 +31,8 @@ import Testing
     @Test func subcommandsAreNamedAsXlNamesThem() {
         let names = XK.configuration.subcommands.map { $0._commandName }
         #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
-                          "reboot", "destroy", "rename", "domid", "domname"])
+                          "reboot", "destroy", "rename", "domid", "domname",
+                          "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin"])
     }
 
     @Test func createTakesXlsFlagsAndOverrides() throws {

@@ -129,3 +129,18 @@ import Testing
         #expect(JSONValue.double(.nan).serialized() == "null")
     }
 }
+
+@Suite struct VCPUListFormatTests {
+    @Test func rowsAreXlsColumns() {
+        let online = VCPUInfo(domain: DomainID(0), vcpu: 1, cpu: 0, isOnline: true, isRunning: true, isBlocked: false,
+                              cpuTimeNanoseconds: 12_345_000_000, hardAffinity: [0, 1], softAffinity: [0, 1], hostCPUCount: 2)
+        #expect(VCPUListCommand.line(name: "Domain-0", online)
+            == "Domain-0                             0     1    0   r--      12.3  all / all")
+        let offline = VCPUInfo(domain: DomainID(7), vcpu: 1, cpu: nil, isOnline: false, isRunning: false, isBlocked: false,
+                               cpuTimeNanoseconds: 0, hardAffinity: [1], softAffinity: [0, 1], hostCPUCount: 2)
+        #expect(VCPUListCommand.line(name: "lab-pv", offline)
+            == "lab-pv                               7     1    -   --p       0.0  1 / all")
+        #expect(VCPUListCommand.header
+            == "Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)")
+    }
+}

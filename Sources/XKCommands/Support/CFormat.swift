@@ -22,6 +22,6 @@ func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
 }
 
 /// Writes to standard error (diagnostics never go to stdout, which scripts parse).
-func printError(_ text: String) {
-    _ = (text + "\n").withCString { write(STDERR_FILENO, $0, strlen($0)) }
+func printError(_ text: String, terminator: String = "\n") {
+    _ = (text + terminator).withCString { write(STDERR_FILENO, $0, strlen($0)) }
 }

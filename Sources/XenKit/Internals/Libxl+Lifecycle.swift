@@ -70,7 +70,7 @@ extension Libxl {
 
     static let noParavirt: Int32 = ERROR_NOPARAVIRT.rawValue
 
-    private static func check(_ rc: Int32) -> Result<Void, LibxlFailure> {
+    static func check(_ rc: Int32) -> Result<Void, LibxlFailure> {
         rc == 0 ? .success(()) : .failure(LibxlFailure(code: rc))
     }
 }
