@@ -9,7 +9,8 @@ struct ResourcesLabTests {
 
     /// The guest's last reported value of `field` (memtotal_kb, cpus) on its console.
     static func lastReport(_ name: String, _ field: String) -> Int? {
-        let lines = Life.console(name).split(separator: "\n").filter { $0.hasPrefix("XENKIT-GUEST uptime=") }
+        // The console ends lines with "\r\n", which Swift reads as one Character: split on any newline.
+        let lines = Life.console(name).split(whereSeparator: \.isNewline).filter { $0.hasPrefix("XENKIT-GUEST uptime=") }
         guard let line = lines.last,
               let part = line.split(separator: " ").first(where: { $0.hasPrefix(field + "=") }) else { return nil }
         return Int(part.dropFirst(field.count + 1))

@@ -20,9 +20,11 @@ extension XenContext {
     public func setMemoryTarget(_ id: DomainID, _ target: Memory, force: Bool = false) throws(XenError) {
         let info = try domain(id)
         let label = describe(id)
-        if target > info.maxMemory {
+        // The limit is the domain's static maximum (xenstore's memory/static-max, what libxl
+        // checks), not Xen's current max_pages, which follows the last target.
+        if let maximum = staticMaximum(id), target > maximum {
             throw XenError(code: .invalidArgument,
-                           message: "cannot set \(label) to \(target): its maximum is \(info.maxMemory)",
+                           message: "cannot set \(label) to \(target): its maximum is \(maximum)",
                            hint: "raise the maximum first: xk mem-max \(info.name ?? "\(id)") \(target.mebibytes)m")
         }
         if target < Self.memoryFloor && !force {
@@ -43,6 +45,14 @@ extension XenContext {
                            hint: "lower the target first with xk mem-set")
         }
         try act("set the maximum memory of", id) { Libxl.setMaximumMemory($0, $1, maximum) }
+    }
+
+    /// The most memory the domain may balloon up to (xenstore's memory/static-max), if known.
+    public func staticMaximum(_ id: DomainID) -> Memory? {
+        guard let store = XenStoreReader(),
+              let text = store.read("/local/domain/\(id.rawValue)/memory/static-max"),
+              let kib = UInt64(text) else { return nil }
+        return .kibibytes(kib)
     }
 
     /// The balloon target the guest is asked to reach (xenstore's memory/target).
