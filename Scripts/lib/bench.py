@@ -54,6 +54,64 @@ def cases(xk):
     ]
 
 
+def poll_until(argv, done, limit=120.0):
+    """Runs argv every 20 ms until done(stdout) is true; returns when it is."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        out = subprocess.run(argv, capture_output=True, text=True).stdout
+        if done(out):
+            return
+        time.sleep(0.02)
+    raise SystemExit(f"bench: {' '.join(argv)} never showed the change")
+
+
+def xl_list_column(out, column):
+    """The value of xl list's column (2 = Mem, 3 = VCPUs) for the one domain listed."""
+    rows = out.strip().splitlines()[1:]
+    return int(rows[0].split()[column]) if rows else None
+
+
+def resize_rounds(xk, rounds):
+    """mem-set and vcpu-set on a running lab-pv guest, until the guest has acted.
+
+    xk waits itself (--wait); xl has no wait, so its time runs until `xl list` shows the new
+    value (polled every 20 ms), which is what an operator's script around xl has to do."""
+    cfg = "DomainConfigs/lab-pv.cfg"
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    run_once(["xl", "create", "-q", cfg])
+    time.sleep(15)  # let the guest boot and start its balloon driver
+    rows = []
+    plans = [
+        ("mem-set", lambda tool, v: [tool, "mem-set", "lab-pv", f"{v}m"], [96, 128], 2, 1),
+        ("vcpu-set", lambda tool, v: [tool, "vcpu-set", "lab-pv", str(v)], [2, 1], 3, 0),
+    ]
+    for name, command, values, column, slack in plans:
+        xl_times, xk_times = [], []
+        for i in range(rounds * 2):
+            value = values[i % 2]
+            start = time.perf_counter()
+            if i % 4 < 2:
+                run_once(command("xl", value))
+                poll_until(["xl", "list", "lab-pv"],
+                           lambda out: abs((xl_list_column(out, column) or -99) - value) <= slack)
+                xl_times.append(time.perf_counter() - start)
+            else:
+                wait = command(xk, value)
+                wait.insert(2, "--wait")
+                run_once(wait)
+                xk_times.append(time.perf_counter() - start)
+        rows.append({
+            "case": name + " until done", "rounds": len(xk_times),
+            "xl_median_ms": statistics.median(xl_times) * 1000,
+            "xk_median_ms": statistics.median(xk_times) * 1000,
+            "xl_p90_ms": percentile(xl_times, 0.9) * 1000, "xk_p90_ms": percentile(xk_times, 0.9) * 1000,
+            "xl_rss_kib": 0, "xk_rss_kib": 0,
+        })
+        rows[-1]["ratio"] = rows[-1]["xk_median_ms"] / rows[-1]["xl_median_ms"]
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    return rows
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -105,6 +163,7 @@ def main():
         }
         row["ratio"] = row["xk_median_ms"] / row["xl_median_ms"]
         results.append(row)
+    results += resize_rounds(args.xk, args.lifecycle_rounds)
 
     print(f"{'case':<14} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl p90':>8} {'xk p90':>8}"
           f" {'xl RSS KiB':>11} {'xk RSS KiB':>11}")
@@ -112,8 +171,10 @@ def main():
         print(f"{r['case']:<14} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f}"
               f" {r['xl_p90_ms']:8.1f} {r['xk_p90_ms']:8.1f}"
               f" {r['xl_rss_kib']:11.0f} {r['xk_rss_kib']:11.0f}")
-    print(f"(medians of {args.rounds} interleaved rounds each, {args.lifecycle_rounds} for create and"
-          " destroy of DomainConfigs/lab-pv.cfg, in one boot of the lab; xk/xl below 1 means xk is faster)")
+    print(f"(medians of {args.rounds} interleaved rounds each, {args.lifecycle_rounds} for create, destroy,"
+          " mem-set and vcpu-set of DomainConfigs/lab-pv.cfg, in one boot of the lab; xk/xl below 1 means xk"
+          " is faster; 'until done' runs until the guest has acted: xk --wait, xl polled with xl list;"
+          " RSS 0 = not measured)")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
