@@ -68,6 +68,22 @@ struct ResourcesLabTests {
         #expect(belowTarget.status == 1 && belowTarget.stderr.contains("its target is"), "\(belowTarget)")
     }
 
+    /// dom0 is a domain like the others, within its own limits; vcpu-list --json agrees with
+    /// the table.
+    @Test func dom0LimitsAndVCPUJSON() throws {
+        let above = try Lab.xk("mem-set", "0", "4g")
+        #expect(above.status == 1 && above.stderr.contains("Domain-0") && above.stderr.contains("static_max"), "\(above)")
+        let floor = try Lab.xk("mem-set", "0", "16m")
+        #expect(floor.status == 1 && floor.stderr.contains("below 32 MiB"), "\(floor)")
+        let vcpus = try Lab.xk("vcpu-set", "0", "3")
+        #expect(vcpus.status == 1 && vcpus.stderr.contains("at most 2 vCPUs"), "\(vcpus)")
+        let json = try Lab.json(Lab.must(try Lab.xk("vcpu-list", "--json", "0")).stdout) as? [[String: Any]]
+        let table = Lab.must(try Lab.xl("vcpu-list", "0")).lines.dropFirst()
+        #expect(json?.count == table.count)
+        #expect(json?.map { $0["vcpu"] as? Int } == Array(0..<table.count).map { Optional($0) })
+        #expect(json?.allSatisfy { $0["domain"] as? String == "Domain-0" && $0["online"] as? Bool == true } == true)
+    }
+
     /// A guest that cannot follow (here: paused, so its balloon driver never runs) is reported
     /// as stalled, with the figure it stalled at, instead of hanging.
     @Test func aGuestThatDoesNotFollowIsStalled() throws {

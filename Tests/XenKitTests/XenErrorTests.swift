@@ -76,3 +76,12 @@ struct NoHypervisorTests {
         }
     }
 }
+
+@Suite struct LibxlReasonTests {
+    @Test func keepsTheReasonWithoutLibxlsPrefix() {
+        #expect(XenError.libxlReason("libxl: error: libxl_mem.c:278:libxl_set_memory_target: memory_dynamic_max must be less than or equal to memory_static_max")
+            == "memory_dynamic_max must be less than or equal to memory_static_max")
+        #expect(XenError.libxlReason("libxl_mem.c:278:libxl_set_memory_target: a: b") == "a: b")
+        #expect(XenError.libxlReason("something plain") == "something plain")
+    }
+}

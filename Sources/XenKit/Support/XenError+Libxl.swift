@@ -13,8 +13,22 @@ extension XenError {
         _ failure: LibxlFailure, operation: String, messages: [String],
         function: String = #function, file: String = #fileID, line: Int = #line
     ) -> XenError {
-        XenError(code: .operationFailed, message: "cannot \(operation)", libxlCode: failure.code,
-                 libxlMessages: messages, function: function, file: file, line: line)
+        XenError(code: .operationFailed, message: "cannot \(operation)",
+                 hint: messages.last.map { "libxl says: " + libxlReason($0) },
+                 libxlCode: failure.code, libxlMessages: messages, function: function, file: file, line: line)
+    }
+
+    /// A libxl log line without its "libxl: error: FILE.c:LINE:FUNCTION: " prefix: the reason
+    /// an operator can act on.
+    static func libxlReason(_ line: String) -> String {
+        var rest = Substring(line)
+        for prefix in ["libxl: error: ", "libxl: "] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        // FILE.c:LINE:FUNCTION: reason
+        let parts = rest.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+        if parts.count == 4, parts[0].hasSuffix(".c"), Int(parts[1]) != nil {
+            return parts[3].drop { $0 == " " }.description
+        }
+        return String(rest)
     }
 
     /// No domain answers to `qualifier`; worded like xl's error.
