@@ -26,5 +26,13 @@ tail -n 3 "$log"
 show "$xk" pause lab-pv
 show "$xk" list lab-pv
 show "$xk" unpause lab-pv
+echo
+echo "# balloon it down and give it a second vCPU; the guest's own console shows both"
+show "$xk" mem-set --wait lab-pv 96m
+show "$xk" vcpu-set --wait lab-pv 2
+sleep 5
+show "$xk" vcpu-list lab-pv
+echo "\$ tail -n 1 $log"
+tail -n 1 "$log"
 show "$xk" shutdown -w lab-pv
 show "$xk" list
