@@ -68,7 +68,7 @@ extension ConfigMapper {
                         throw itemError("vnuma", index, option, "\(distances.count) distances for \(count) nodes")
                     }
                     for (slot, distance) in distances.enumerated() {
-                        array[index].distances[slot] = UInt32(truncatingIfNeeded: try number(distance.trimmingCharacters))
+                        array[index].distances[slot] = UInt32(truncatingIfNeeded: try number(Substring(distance).trimmingBlanks))
                     }
                 default:
                     break   // xl ignores other options
@@ -199,9 +199,4 @@ extension ConfigMapper {
         }
         return true
     }
-}
-
-extension String {
-    /// Without leading and trailing whitespace.
-    var trimmingCharacters: String { Substring(self).trimmingBlanks }
 }

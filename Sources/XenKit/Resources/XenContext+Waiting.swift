@@ -38,62 +38,52 @@ extension XenContext {
     /// new reading. Blocks the calling thread.
     public func waitForMemory(_ id: DomainID, target: Memory, timeout: Double, stallAfter: Double,
                               progress: (Memory) -> Void = { _ in }) throws(XenError) -> MemoryWaitOutcome {
-        let start = Self.now()
-        var last = try domain(id).currentMemory
-        var lastChange = start
-        progress(last)
-        while true {
-            let now = Self.now()
-            let distance = last > target ? last.kibibytes - target.kibibytes : target.kibibytes - last.kibibytes
-            if distance <= Self.memoryTolerance.kibibytes {
-                return MemoryWaitOutcome(kind: .converged, current: last, seconds: now - start)
-            }
-            if now - lastChange >= stallAfter {
-                return MemoryWaitOutcome(kind: .stalled, current: last, seconds: now - start)
-            }
-            if now - start >= timeout {
-                return MemoryWaitOutcome(kind: .timedOut, current: last, seconds: now - start)
-            }
-            Self.sleep(0.1)
-            let current = try domain(id).currentMemory
-            if current != last {
-                last = current
-                lastChange = Self.now()
-                progress(current)
-            }
-        }
+        let result = try follow(timeout: timeout, stallAfter: stallAfter, progress: progress,
+                                read: { () throws(XenError) in try domain(id).currentMemory },
+                                reached: { current in
+                                    let distance = current > target ? current.kibibytes - target.kibibytes
+                                        : target.kibibytes - current.kibibytes
+                                    return distance <= Self.memoryTolerance.kibibytes
+                                })
+        return MemoryWaitOutcome(kind: result.kind, current: result.value, seconds: result.seconds)
     }
 
     /// Follows the domain's vCPUs until `count` are online, nothing changed for `stallAfter`
     /// seconds, or `timeout` passed. Returns the outcome and the online count at the end.
     public func waitForVCPUs(_ id: DomainID, count: Int, timeout: Double, stallAfter: Double)
         throws(XenError) -> (kind: MemoryWaitOutcome.Kind, online: Int, seconds: Double) {
-        let start = Self.now()
-        var last = try vcpus(of: id).filter(\.isOnline).count
+        let result = try follow(timeout: timeout, stallAfter: stallAfter, progress: { _ in },
+                                read: { () throws(XenError) in try vcpus(of: id).filter(\.isOnline).count },
+                                reached: { $0 == count })
+        return (result.kind, result.value, result.seconds)
+    }
+
+    /// Reads a value every 100 ms until it is `reached`, stops changing for `stallAfter`
+    /// seconds, or `timeout` seconds pass (as waitUntilStopped polls, on the same clock).
+    private func follow<Value: Equatable>(
+        timeout: Double, stallAfter: Double, progress: (Value) -> Void,
+        read: () throws(XenError) -> Value, reached: (Value) -> Bool
+    ) throws(XenError) -> (kind: MemoryWaitOutcome.Kind, value: Value, seconds: Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func seconds(since instant: ContinuousClock.Instant) -> Double {
+            let elapsed = (clock.now - instant).components
+            return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        }
+        var last = try read()
         var lastChange = start
+        progress(last)
         while true {
-            let now = Self.now()
-            if last == count { return (.converged, last, now - start) }
-            if now - lastChange >= stallAfter { return (.stalled, last, now - start) }
-            if now - start >= timeout { return (.timedOut, last, now - start) }
-            Self.sleep(0.1)
-            let online = try vcpus(of: id).filter(\.isOnline).count
-            if online != last {
-                last = online
-                lastChange = Self.now()
+            if reached(last) { return (.converged, last, seconds(since: start)) }
+            if seconds(since: lastChange) >= stallAfter { return (.stalled, last, seconds(since: start)) }
+            if seconds(since: start) >= timeout { return (.timedOut, last, seconds(since: start)) }
+            usleep(100_000)
+            let current = try read()
+            if current != last {
+                last = current
+                lastChange = clock.now
+                progress(current)
             }
         }
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    static func sleep(_ seconds: Double) {
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }
