@@ -65,4 +65,19 @@ static inline xentoollog_logger *cxen_logger_as_xtl(cxen_logger *logger) {
     return &logger->base;
 }
 
+/*
+ * SIGCHLD ownership. libxl forks helpers (hotplug scripts, the bootloader, the save helper)
+ * and xk spawns processes of its own (the shutdown-action watcher), from a multithreaded
+ * process. The default mode would let libxl reap every child, ours included; this mode
+ * makes libxl reap only its own, and lets any number of contexts share the handler.
+ * > "The value *hooks is not copied and must outlast the libxl_ctx" (libxl_event.h): static.
+ */
+static const libxl_childproc_hooks cxen_selective_reap_hooks = {
+    .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
+};
+
+static inline void cxen_childproc_setmode(libxl_ctx *ctx) {
+    libxl_childproc_setmode(ctx, &cxen_selective_reap_hooks, NULL);
+}
+
 #endif /* CXEN_SHIM_H */

@@ -36,6 +36,7 @@ public struct XK: ParsableCommand {
             VCPUSetCommand.self,
             VCPUListCommand.self,
             VCPUPinCommand.self,
+            WatchCommand.self,
         ]
     )
 

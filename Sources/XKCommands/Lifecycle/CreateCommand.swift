@@ -26,6 +26,14 @@ struct CreateCommand: ParsableCommand {
     @Flag(name: .customShort("c"), help: "Attach to the domain's console once it is created.")
     var console = false
 
+    @Flag(name: .customShort("e"),
+          help: "Do not carry out the domain's on_poweroff/on_reboot/on_crash actions (leave no watcher).")
+    var noWatcher = false
+
+    @Flag(name: .customShort("F"),
+          help: "Stay in the foreground and carry out the domain's shutdown actions until it is gone.")
+    var foreground = false
+
     @Flag(help: "Refuse keys xl does not know, instead of warning.")
     var strict = false
 
@@ -42,6 +50,12 @@ struct CreateCommand: ParsableCommand {
     var overrides: [String] = []
 
     func validate() throws {
+        if dryRun && (foreground || console) {
+            throw ValidationError("-n only checks the config; it cannot be combined with -F or -c")
+        }
+        if foreground && (noWatcher || console) {
+            throw ValidationError("-F watches in the foreground; it cannot be combined with -e or -c")
+        }
         for override in overrides where !override.contains("=") {
             throw ValidationError("'\(override)' is not a KEY=VALUE override")
         }
@@ -73,8 +87,28 @@ struct CreateCommand: ParsableCommand {
         } else if !quiet {
             print("Created domain '\(config.name)' (id \(id))\(paused ? ", paused" : "").")
         }
+        try startWatching(id, name: config.name, context: context)
         if console {
             try context.attachConsole(id)
         }
+    }
+
+    /// Who carries out the shutdown actions: with -F this process, else the host service if it
+    /// runs, else a background `xk watch` (as xl leaves a process per domain). The domain is
+    /// marked either way, so a service started later adopts it.
+    private func startWatching(_ id: DomainID, name: String, context: XenContext) throws {
+        guard !noWatcher else { return }
+        try context.markWatched(id)
+        if foreground {
+            let outcome = try DomainWatcher(context: context).watch(id) { event in
+                printError(Timestamp.now() + " " + event.description)
+            }
+            if case .alreadyWatched(let pid) = outcome {
+                printError("xk: domain '\(name)' is already watched by " + (pid.map { "process \($0)" } ?? "another process"))
+            }
+            return
+        }
+        if LockFile.holder(of: WatchPaths.serviceLock) != nil { return }   // xk daemon adopts it
+        _ = try BackgroundWatcher.start(domain: id, name: name)
     }
 }

@@ -25,3 +25,20 @@ func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
 func printError(_ text: String, terminator: String = "\n") {
     _ = (text + terminator).withCString { write(STDERR_FILENO, $0, strlen($0)) }
 }
+
+/// Flushes `print`'s buffer: a watcher's log is a file, which stdio buffers in full.
+func flushStandardOutput() {
+    fflush(nil)   // all output streams; stdout itself is a C global Swift 6 will not touch
+}
+
+/// Local wall-clock time for log lines: "2026-11-25 12:00:01".
+enum Timestamp {
+    static func now() -> String {
+        var seconds = time(nil)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -36,6 +36,7 @@ enum Libxl {
             libxl_ctx_free(ctx)
             return .failure(LibxlFailure(code: rc == 0 ? LibxlCode.fail : rc))
         }
+        cxen_childproc_setmode(ctx)   // before anything can fork: see shim.h
         return .success(ctx)
     }
 

@@ -1,0 +1,86 @@
+// Small file-system steps XenKit's state needs: folders made on demand, and files replaced
+// atomically, so that a crash or a power cut leaves either the old file or the new one,
+// never half of one (the host service reads them again when the host boots).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// mkdir -p of the folder that holds `path`.
+func makeDirectories(parentOf path: String) throws(XenError) {
+    var prefix = ""
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropLast()
+    for part in parts {
+        prefix += "/" + part
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            throw XenError(code: .operationFailed, message: "cannot create the folder \(prefix): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Replaces the file at `path` with `text`: written to a temporary name beside it, flushed
+/// to disk, renamed over the old file, and the folder flushed so that the rename lasts.
+func writeFileAtomically(_ path: String, _ text: String) throws(XenError) {
+    try makeDirectories(parentOf: path)
+    let temporary = path + ".tmp\(getpid())"
+    func failure(_ step: String) -> XenError {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        return XenError(code: .operationFailed, message: "cannot \(step) \(path): \(reason)")
+    }
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw failure("write") }
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            close(fd)
+            throw failure("write")
+        }
+        written += count
+    }
+    guard fsync(fd) == 0 else {
+        close(fd)
+        throw failure("flush")
+    }
+    close(fd)
+    guard rename(temporary, path) == 0 else { throw failure("replace") }
+    syncDirectory(parentOf: path)
+}
+
+/// Removes a file; a file that is not there is no error.
+func removeFile(_ path: String) throws(XenError) {
+    if unlink(path) != 0 && errno != ENOENT {
+        throw XenError(code: .operationFailed, message: "cannot remove \(path): \(String(cString: strerror(errno)))")
+    }
+    syncDirectory(parentOf: path)
+}
+
+/// fsync of a folder, so that a rename or an unlink in it survives a power cut.
+private func syncDirectory(parentOf path: String) {
+    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    _ = fsync(fd)
+    close(fd)
+}
+
+/// The names in a folder (without "." and ".."); empty when the folder does not exist.
+func directoryEntries(_ path: String) throws(XenError) -> [String] {
+    guard let dir = opendir(path) else {
+        if errno == ENOENT { return [] }
+        throw XenError(code: .operationFailed, message: "cannot read the folder \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
