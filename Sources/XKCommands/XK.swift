@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Dispatch
 import XenKit
 
 #if canImport(Glibc)
@@ -37,6 +38,11 @@ public struct XK: ParsableCommand {
             VCPUListCommand.self,
             VCPUPinCommand.self,
             WatchCommand.self,
+            DaemonCommand.self,
+            DefineCommand.self,
+            UndefineCommand.self,
+            StartCommand.self,
+            AutostartCommand.self,
         ]
     )
 
@@ -48,7 +54,11 @@ public struct XK: ParsableCommand {
     public static func main(_ arguments: [String]? = nil) -> Never {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                try runBlocking(asyncCommand)
+            } else {
+                try command.run()
+            }
             Self.exitProcess(0)
         } catch let error as XenError {
             printError("xk: " + error.description)
@@ -56,6 +66,20 @@ public struct XK: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Runs an async subcommand (the host service) from this synchronous entry point: the
+    /// main thread waits while the command runs on Swift's concurrency threads.
+    private static func runBlocking(_ command: any AsyncParsableCommand) throws {
+        nonisolated(unsafe) var command = command
+        nonisolated(unsafe) var failure: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await command.run() } catch { failure = error }
+            done.signal()
+        }
+        done.wait()
+        if let failure { throw failure }
     }
 
     private static func exitProcess(_ status: Int32) -> Never {

@@ -16,11 +16,15 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of the table.")
     var json = false
 
+    @Flag(help: "List the defined domains (xk define) instead: autostart, order, and the id if running.")
+    var defined = false
+
     @Argument(help: "Domains to list, by name or id (default: all).")
     var domains: [String] = []
 
     func run() throws {
         let state = CommandState(options: global)
+        if defined { return try listDefinitions(state) }
         let context = try state.context
         let infos: [DomainInfo]
         if domains.isEmpty {
@@ -38,6 +42,45 @@ struct ListCommand: ParsableCommand {
         } else {
             print(DomainInfo.listHeader)
             for info in infos { print(info.listRow) }
+        }
+    }
+}
+
+extension ListCommand {
+    /// `xk list --defined`: the definitions, and which of them run now. Works without Xen
+    /// (every domain is then shown as not running).
+    func listDefinitions(_ state: CommandState) throws {
+        var definitions = try DefinitionStore().definitions()
+        if !domains.isEmpty {
+            let known = Set(definitions.map(\.name))
+            if let missing = domains.first(where: { !known.contains($0) }) {
+                throw XenError(code: .domainNotFound, message: "no domain named '\(missing)' is defined")
+            }
+            definitions = domains.compactMap { name in definitions.first { $0.name == name } }
+        }
+        let context = try? state.context
+        let running = definitions.map { definition in try? context?.resolve(.name(definition.name)) }
+        if json {
+            print(JSONValue.array(zip(definitions, running).map { definition, id in
+                .object([
+                    ("name", .string(definition.name)),
+                    ("autostart", .bool(definition.autostart)),
+                    ("order", .int(Int64(definition.order))),
+                    ("domid", id.map { .uint(UInt64($0.rawValue)) } ?? .null),
+                    ("config", .string(definition.configPath)),
+                ])
+            }).serialized())
+        } else {
+            func row(_ name: String, _ autostart: String, _ order: String, _ id: String) -> String {
+                func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - text.count, 0)) }
+                func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(width - text.count, 0)) + text }
+                return left(name, 40) + " " + left(autostart, 9) + " " + right(order, 5) + " " + right(id, 5)
+            }
+            print(row("Name", "Autostart", "Order", "ID"))
+            for (definition, id) in zip(definitions, running) {
+                print(row(definition.name, definition.autostart ? "on" : "off", "\(definition.order)",
+                          id.map { "\($0.rawValue)" } ?? "-"))
+            }
         }
     }
 }

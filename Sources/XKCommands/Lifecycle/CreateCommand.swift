@@ -87,28 +87,11 @@ struct CreateCommand: ParsableCommand {
         } else if !quiet {
             print("Created domain '\(config.name)' (id \(id))\(paused ? ", paused" : "").")
         }
-        try startWatching(id, name: config.name, context: context)
+        if !noWatcher {
+            try ShutdownActions.arrange(for: id, name: config.name, context: context, foreground: foreground)
+        }
         if console {
             try context.attachConsole(id)
         }
-    }
-
-    /// Who carries out the shutdown actions: with -F this process, else the host service if it
-    /// runs, else a background `xk watch` (as xl leaves a process per domain). The domain is
-    /// marked either way, so a service started later adopts it.
-    private func startWatching(_ id: DomainID, name: String, context: XenContext) throws {
-        guard !noWatcher else { return }
-        try context.markWatched(id)
-        if foreground {
-            let outcome = try DomainWatcher(context: context).watch(id) { event in
-                printError(Timestamp.now() + " " + event.description)
-            }
-            if case .alreadyWatched(let pid) = outcome {
-                printError("xk: domain '\(name)' is already watched by " + (pid.map { "process \($0)" } ?? "another process"))
-            }
-            return
-        }
-        if LockFile.holder(of: WatchPaths.serviceLock) != nil { return }   // xk daemon adopts it
-        _ = try BackgroundWatcher.start(domain: id, name: name)
     }
 }

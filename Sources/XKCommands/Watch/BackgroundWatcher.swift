@@ -45,3 +45,28 @@ enum BackgroundWatcher {
         return pid
     }
 }
+
+/// Who carries out a new domain's shutdown actions, for `xk create` and `xk start`.
+enum ShutdownActions {
+    /// Marks the domain, so that a host service started later adopts it, then: with
+    /// `foreground`, watches it in this process until it is gone (`xl create -F`); else asks
+    /// the host service to adopt it if one runs; else starts a background `xk watch`, as xl
+    /// leaves a process per domain.
+    static func arrange(for id: DomainID, name: String, context: XenContext, foreground: Bool) throws {
+        try context.markWatched(id)
+        if foreground {
+            let outcome = try DomainWatcher(context: context).watch(id) { event in
+                printError(Timestamp.now() + " " + event.description)
+            }
+            if case .alreadyWatched(let pid) = outcome {
+                printError("xk: domain '\(name)' is already watched by " + (pid.map { "process \($0)" } ?? "another process"))
+            }
+            return
+        }
+        if WatchSupervisor.serviceIsRunning {
+            WatchSupervisor.requestAdoption(of: id)   // else its next rescan adopts it
+            return
+        }
+        _ = try BackgroundWatcher.start(domain: id, name: name)
+    }
+}

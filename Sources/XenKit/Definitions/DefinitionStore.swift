@@ -116,18 +116,24 @@ public struct DefinitionStore: Sendable {
         return DomainDefinition(name: name, configPath: path(name, "cfg"), autostart: order != nil, order: order ?? 0)
     }
 
-    /// The domain config a definition builds (its resolved libxl config).
-    public func configuration(_ name: String) throws(XenError) -> DomainConfiguration {
+    /// The resolved libxl config of a definition, as JSON (what `xl -N create` prints).
+    public func resolvedJSON(_ name: String) throws(XenError) -> String {
         guard try exists(name) else { throw Self.notDefined(name) }
         let jsonPath = path(name, "json")
-        let json: String
         do {
-            json = try readFile(jsonPath)
+            return try readFile(jsonPath)
         } catch {
             throw XenError(code: .invalidConfig, message: "\(jsonPath): cannot read the definition of '\(name)': \(error.reason)",
                            hint: "define it again: xk define \(path(name, "cfg"))")
         }
-        switch Libxl.configuration(json: json) {
+    }
+
+    /// The domain config a definition builds (its resolved libxl config). libxl's JSON
+    /// parser needs the toolstack's context, so this needs Xen.
+    public func configuration(_ name: String, context: XenContext) throws(XenError) -> DomainConfiguration {
+        let json = try resolvedJSON(name)
+        let jsonPath = path(name, "json")
+        switch Libxl.configuration(context.ctx, json: json) {
         case .success(let raw):
             return DomainConfiguration(raw: raw, source: "the definition of '\(name)'", warnings: [])
         case .failure(let failure):
@@ -170,7 +176,7 @@ extension XenContext {
     /// Builds and starts a defined domain from its resolved config (see ``DefinitionStore``).
     /// It fails, building nothing, when a domain of that name already runs.
     public func start(_ name: String, in store: DefinitionStore = DefinitionStore(), paused: Bool = false) throws(XenError) -> DomainID {
-        let config = try store.configuration(name)
+        let config = try store.configuration(name, context: self)
         return try create(config, paused: paused)
     }
 }

@@ -83,10 +83,11 @@ extension Libxl {
     }
 
     /// Parses libxl's own JSON form of a domain config (what `xl -N create` prints).
-    static func configuration(json: String) -> Result<UnsafeMutablePointer<libxl_domain_config>, LibxlFailure> {
+    /// Unlike the JSON generator, the parser needs a real ctx: it allocates from its gc.
+    static func configuration(_ ctx: OpaquePointer, json: String) -> Result<UnsafeMutablePointer<libxl_domain_config>, LibxlFailure> {
         let raw = UnsafeMutablePointer<libxl_domain_config>.allocate(capacity: 1)
         libxl_domain_config_init(raw)
-        let rc = libxl_domain_config_from_json(nil, raw, json)
+        let rc = libxl_domain_config_from_json(ctx, raw, json)
         guard rc == 0 else {
             libxl_domain_config_dispose(raw)
             raw.deallocate()
