@@ -37,6 +37,8 @@ public struct XK: ParsableCommand {
             VCPUSetCommand.self,
             VCPUListCommand.self,
             VCPUPinCommand.self,
+            SaveCommand.self,
+            RestoreCommand.self,
             WatchCommand.self,
             DaemonCommand.self,
             DefineCommand.self,

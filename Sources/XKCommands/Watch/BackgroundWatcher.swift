@@ -52,8 +52,17 @@ enum ShutdownActions {
     /// `foreground`, watches it in this process until it is gone (`xl create -F`); else asks
     /// the host service to adopt it if one runs; else starts a background `xk watch`, as xl
     /// leaves a process per domain.
-    static func arrange(for id: DomainID, name: String, context: XenContext, foreground: Bool) throws {
+    ///
+    /// - Parameter afterSuspend: the domain was suspended and resumed (a save with -c or -p):
+    ///   its old watcher ended at the suspend; wait for it to let go of the domain.
+    static func arrange(for id: DomainID, name: String, context: XenContext, foreground: Bool,
+                        afterSuspend: Bool = false) throws {
         try context.markWatched(id)
+        if afterSuspend, let uuid = try? context.domain(id).uuid {
+            for _ in 0..<100 where LockFile.holder(of: WatchPaths.domainLock(uuid: uuid)) != nil {
+                usleep(100_000)
+            }
+        }
         if foreground {
             let outcome = try DomainWatcher(context: context).watch(id) { event in
                 printError(Timestamp.now() + " " + event.description)

@@ -13,18 +13,7 @@ extension XenContext {
     /// - The corresponding libxl function is `libxl_domain_create_new`.
     public func create(_ config: borrowing DomainConfiguration, paused: Bool = false) throws(XenError) -> DomainID {
         let name = config.name
-        if let existing = try? resolve(.name(name)) {
-            throw XenError(code: .alreadyExists,
-                           message: "\(config.source): a domain named '\(name)' already exists (id \(existing))",
-                           hint: "destroy it first, or pick another name (xk create FILE name=OTHER)")
-        }
-        let needed = try perform("work out the memory domain '\(name)' needs") { Libxl.memoryNeeded($0, config.raw) }
-        let free = try perform("read the host's free memory") { Libxl.freeMemory($0) }
-        if needed > free {
-            throw XenError(code: .operationFailed,
-                           message: "not enough free memory for domain '\(name)': it needs \(needed / 1024) MiB, the host has \(free / 1024) MiB free",
-                           hint: "free memory (xl mem-set 0 ..., or destroy a domain) or lower memory =")
-        }
+        try checkCanBuild(config)
 
         let mark = logger.mark()
         let id: DomainID
@@ -52,6 +41,24 @@ extension XenContext {
             }
         }
         return id
+    }
+
+    /// Checks, before anything is built, that no domain has the config's name and that the
+    /// host has the memory the domain needs (for create, restore and migration).
+    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
+        let name = config.name
+        if let existing = try? resolve(.name(name)) {
+            throw XenError(code: .alreadyExists,
+                           message: "\(config.source): a domain named '\(name)' already exists (id \(existing))",
+                           hint: "destroy it first, or pick another name (xk create FILE name=OTHER)")
+        }
+        let needed = try perform("work out the memory domain '\(name)' needs") { Libxl.memoryNeeded($0, config.raw) }
+        let free = try perform("read the host's free memory") { Libxl.freeMemory($0) }
+        if needed > free {
+            throw XenError(code: .operationFailed,
+                           message: "not enough free memory for domain '\(name)': it needs \(needed / 1024) MiB, the host has \(free / 1024) MiB free",
+                           hint: "free memory (xl mem-set 0 ..., or destroy a domain) or lower memory =")
+        }
     }
 
     /// "libxl: error: libxl_create.c:1234:func: Domain 5:message" -> "message".

@@ -31,16 +31,9 @@ func writeFileAtomically(_ path: String, _ text: String) throws(XenError) {
     }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw failure("write") }
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-        let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            close(fd)
-            throw failure("write")
-        }
-        written += count
+    if writeAll(fd, Array(text.utf8)) != nil {
+        close(fd)
+        throw failure("write")
     }
     guard fsync(fd) == 0 else {
         close(fd)
@@ -60,7 +53,7 @@ func removeFile(_ path: String) throws(XenError) {
 }
 
 /// fsync of a folder, so that a rename or an unlink in it survives a power cut.
-private func syncDirectory(parentOf path: String) {
+func syncDirectory(parentOf path: String) {
     let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else { return }
@@ -83,4 +76,24 @@ func directoryEntries(_ path: String) throws(XenError) -> [String] {
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+/// Writes all of `bytes`; nil, or what went wrong.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
+    var written = 0
+    while written < bytes.count {
+        let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return String(cString: strerror(errno))
+        }
+        written += n
+    }
+    return nil
+}
+
+/// rename(2), under a name that XenContext's own `rename` does not shadow; false on failure
+/// (errno says why).
+func renameFile(_ from: String, to: String) -> Bool {
+    rename(from, to) == 0
 }

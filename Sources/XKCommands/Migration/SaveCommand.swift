@@ -1,0 +1,65 @@
+import ArgumentParser
+import XenKit
+
+/// `xk save`: save a domain to a file in xl's format, durably, then destroy it.
+struct SaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save",
+        abstract: "Save a domain's state to a file (xl's format), then destroy it.",
+        discussion: """
+            The file is xl's own format, so `xl restore` reads it and `xk restore` reads xl's. Unlike xl, the domain is destroyed only once the file is on disk for good: written to a temporary name beside FILE, flushed with fsync, renamed, and its header and end read back. If anything fails, the partial file is removed and the domain runs again. CONFIG, an xl.cfg, is stored in the file instead of the domain's own config.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .customShort("c"), help: "Checkpoint: leave the domain running after saving it.")
+    var checkpoint = false
+
+    @Flag(name: .customShort("p"), help: "Leave the domain paused after saving it.")
+    var leavePaused = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "The domain, by name or id.")
+    var domain: String
+
+    @Argument(help: "The file to write.")
+    var file: String
+
+    @Argument(help: "An xl.cfg to store in the file instead of the domain's own config.")
+    var config: String?
+
+    func run() throws {
+        let state = CommandState(options: global)
+        let context = try state.context
+        let id = try state.resolve(domain)
+        var override: String?
+        if let config {
+            let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
+            override = try DomainConfiguration.load(path: config, options: options).json()
+        }
+        let after: XenContext.AfterSave = leavePaused ? .keepPaused : checkpoint ? .keepRunning : .destroy
+        let watched = after != .destroy && context.isMarkedWatched(id)
+        let result = try context.save(id, to: file, after: after, configJSON: override)
+        if watched {
+            // The watcher ended when the domain suspended for the save; follow it again.
+            try ShutdownActions.arrange(for: id, name: result.name, context: context, foreground: false, afterSuspend: true)
+        }
+        let kept = switch after {
+        case .destroy: "destroyed"
+        case .keepRunning: "running"
+        case .keepPaused: "paused"
+        }
+        if json {
+            print(JSONValue.object([
+                ("name", .string(result.name)), ("domid", .uint(UInt64(id.rawValue))), ("file", .string(file)),
+                ("bytes", .int(Int64(result.bytes))), ("seconds", .double(result.seconds)),
+                ("mib_per_s", .double(result.megabytesPerSecond)), ("domain", .string(kept)),
+            ]).serialized())
+        } else {
+            print("Saved domain '\(result.name)' to \(file): \(result.bytes / 1_048_576) MiB in "
+                  + cFormat("%.1f s (%.0f MiB/s)", result.seconds, result.megabytesPerSecond) + "; the domain is \(kept).")
+        }
+    }
+}

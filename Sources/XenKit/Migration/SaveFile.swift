@@ -1,0 +1,93 @@
+// Reading and checking save files on disk, before anything is built from them or anything is
+// destroyed because of them.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An open save file, positioned after xl's header, ready for libxl to read the stream.
+///
+/// Owns its descriptor: ``close()`` closes it, and so does deinit if nobody did.
+public final class SaveFile {
+    /// The path as given.
+    public let path: String
+    /// xl's header.
+    public let header: SaveFileHeader
+    /// The header's length in bytes: where the libxl stream starts.
+    public let streamOffset: Int
+    /// The file's size in bytes.
+    public let size: Int
+    private(set) var fd: Int32
+
+    /// Opens and checks a save file: xl's header, libxl's stream ident after it, and (for a
+    /// regular file) libxl's END record at its end.
+    ///
+    /// - Throws: ``XenError`` with ``XenError/Code/invalidArgument`` naming the file and what
+    ///   is wrong with it: missing, truncated, foreign, corrupt, or needing flags xk lacks.
+    public init(path: String) throws(XenError) {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw XenError(code: .invalidArgument, message: "cannot open the save file \(path): \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        fstat(fd, &status)
+        size = Int(status.st_size)
+        let descriptor = fd
+        do {
+            (header, streamOffset) = try SaveFileHeader.decode([]) { count in Self.read(descriptor, count) }
+        } catch {
+            closeDescriptor(fd)
+            throw XenError(code: .invalidArgument, message: "cannot restore from \(path): \(error)")
+        }
+        if let problem = checkStream(regularFile: status.st_mode & S_IFMT == S_IFREG) {
+            closeDescriptor(fd)
+            throw XenError(code: .invalidArgument, message: "cannot restore from \(path): \(problem)")
+        }
+        lseek(fd, off_t(streamOffset), SEEK_SET)
+    }
+
+    deinit {
+        if fd >= 0 { closeDescriptor(fd) }
+    }
+
+    /// Closes the file now.
+    public func close() {
+        if fd >= 0 { closeDescriptor(fd) }
+        fd = -1
+    }
+
+    /// libxl's ident right after the header, and its END record last.
+    private func checkStream(regularFile: Bool) -> String? {
+        let ident = Self.read(fd, 8, at: streamOffset)
+        guard ident.count == 8 else { return "it is truncated: it has no libxl stream after its header" }
+        guard ident == SaveFileHeader.libxlIdent else {
+            return "its libxl stream does not start with \"LibxlFmt\" (corrupt, or an old v1 stream)"
+        }
+        guard regularFile else { return nil }
+        guard size >= streamOffset + 24, Self.read(fd, 8, at: size - 8) == SaveFileHeader.libxlEndRecord else {
+            return "it is truncated: its libxl stream does not end with an END record"
+        }
+        return nil
+    }
+
+    /// Up to `count` bytes from the current offset (or `at`); fewer at the end.
+    static func read(_ fd: Int32, _ count: Int, at offset: Int? = nil) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = buffer[got...].withUnsafeMutableBytes { raw in
+                offset.map { pread(fd, raw.baseAddress, raw.count, off_t($0 + got)) } ?? readDescriptor(fd, raw.baseAddress, raw.count)
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += n
+        }
+        return Array(buffer.prefix(got))
+    }
+}
+
+// File-scope names for the C calls that SaveFile's own methods shadow.
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+private func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }

@@ -1,0 +1,104 @@
+import Testing
+@testable import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// xl's save-file header and xk's checks of a save file, without Xen: the bytes must be
+/// xl's exactly (xl restore reads xk's files), and every malformed file must be refused
+/// with its reason before anything is built.
+@Suite struct SaveFileTests {
+    static let json = "{\n    \"c_info\": {\n        \"name\": \"web\"\n    }\n}\n"
+
+    @Test func theHeaderIsXlsByteForByte() {
+        let bytes = SaveFileHeader(configJSON: Self.json).encoded()
+        #expect(bytes.count == 48 + 4 + Self.json.utf8.count + 1)
+        #expect(Array(bytes[0..<32]) == Array("Xen saved domain, xl format\n \u{0} \r".utf8))
+        #expect(Array(bytes[32..<36]) == [4, 3, 2, 1])           // 0x01020304, little-endian
+        #expect(Array(bytes[36..<40]) == [3, 0, 0, 0])           // JSON | STREAMv2, as xl 4.17
+        #expect(Array(bytes[40..<44]) == [0, 0, 0, 0])
+        let optional = UInt32(4 + Self.json.utf8.count + 1)
+        #expect(Array(bytes[44..<48]) == withUnsafeBytes(of: optional) { Array($0) })
+        #expect(bytes.last == 0)
+    }
+
+    @Test func roundTrip() throws {
+        let header = SaveFileHeader(configJSON: Self.json)
+        let (decoded, length) = try SaveFileHeader.decode(header.encoded() + Array("LibxlFmt".utf8))
+        #expect(decoded == header && length == header.encoded().count && decoded.streamVersion == 2)
+    }
+
+    @Test func everyTruncationIsRefused() {
+        let bytes = SaveFileHeader(configJSON: Self.json).encoded()
+        for cut in 0..<bytes.count {
+            #expect(throws: SaveFileHeader.Problem.self) { try SaveFileHeader.decode(Array(bytes.prefix(cut))) }
+        }
+    }
+
+    @Test func foreignAndCorruptHeadersAreRefusedWithTheirReason() {
+        var bytes = SaveFileHeader(configJSON: Self.json).encoded()
+        func problem(_ mutate: (inout [UInt8]) -> Void) -> SaveFileHeader.Problem? {
+            var copy = bytes
+            mutate(&copy)
+            do { _ = try SaveFileHeader.decode(copy); return nil } catch { return error }
+        }
+        #expect(problem { $0[3] = UInt8(ascii: "X") } == .wrongMagic)
+        #expect(problem { $0.replaceSubrange(32..<36, with: [1, 2, 3, 4]) } == .wrongByteOrder)
+        #expect(problem { $0[36] = 0x7 } == .unsupportedFlags(0x4))
+        #expect(problem { $0.replaceSubrange(44..<48, with: [0xff, 0xff, 0xff, 0x7f]) } == .configTooLarge(0x7fff_ffff))
+        #expect(problem { $0[$0.count - 1] = UInt8(ascii: "x") } == .configNotText)
+        // The config's own length claims more than the optional data holds.
+        #expect(problem { $0.replaceSubrange(48..<52, with: [0xff, 0, 0, 0]) } == .truncated(needed: 48 + 4 + 255, have: bytes.count))
+        bytes = Array("name = \"web\"\nmemory = 128\n".utf8) + [UInt8](repeating: 0, count: 40)
+        #expect(problem { _ in } == .wrongMagic)
+    }
+
+    @Test func aFileWithoutConfigHasNone() throws {
+        let header = SaveFileHeader(mandatoryFlags: SaveFileHeader.streamV2, optionalFlags: 0, configJSON: nil)
+        let (decoded, length) = try SaveFileHeader.decode(header.encoded())
+        #expect(decoded.configJSON == nil && length == 48)
+    }
+
+    /// A whole file: header, libxl's ident, some records, the END record.
+    static func file(_ bytes: [UInt8]) -> String {
+        var template = Array("/tmp/xenkit-save-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        _ = writeAll(fd, bytes)
+        close(fd)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    static let stream = Array("LibxlFmt".utf8) + [2, 0, 0, 0, 0, 0, 0, 0] + [UInt8](repeating: 0xab, count: 64)
+        + [UInt8](repeating: 0, count: 8)
+
+    @Test func aCompleteFileIsAccepted() throws {
+        let header = SaveFileHeader(configJSON: Self.json)
+        let path = Self.file(header.encoded() + Self.stream)
+        defer { unlink(path) }
+        let file = try SaveFile(path: path)
+        #expect(file.header == header && file.streamOffset == header.encoded().count)
+        #expect(lseek(file.fd, 0, SEEK_CUR) == off_t(file.streamOffset))
+    }
+
+    @Test func badFilesAreRefusedNamingTheFile() throws {
+        let header = SaveFileHeader(configJSON: Self.json).encoded()
+        let cases: [([UInt8], String)] = [
+            (header + Self.stream.dropLast(3), "does not end with an END record"),
+            (header, "no libxl stream after its header"),
+            (header + Array("NotLibxl".utf8) + Self.stream.dropFirst(8), "does not start with \"LibxlFmt\""),
+            (Array(header.prefix(40)), "truncated"),
+            (Array("root:x:0:0:root:/root:/bin/bash\n".utf8) + [UInt8](repeating: 10, count: 64), "not a Xen save file"),
+        ]
+        for (bytes, reason) in cases {
+            let path = Self.file(bytes)
+            defer { unlink(path) }
+            let error = try #require(throws: XenError.self) { try SaveFile(path: path) }
+            #expect(error.message.contains(path) && error.message.contains(reason), "\(error.message)")
+        }
+        let missing = try #require(throws: XenError.self) { try SaveFile(path: "/nonexistent/x.save") }
+        #expect(missing.message.contains("/nonexistent/x.save"))
+    }
+}
