@@ -36,11 +36,26 @@
 typedef void (*cxen_log_sink)(void *context, int level, int errnoval,
                               const char *log_context, const char *message);
 
+/* Progress reports (libxc's "Frames iteration 2 of 5", relayed by libxl from its save
+ * helper): what is being done, and how far, in units of `total`. */
+typedef void (*cxen_progress_sink)(void *context, const char *doing_what, int percent,
+                                   unsigned long done, unsigned long total);
+
 typedef struct cxen_logger {
     xentoollog_logger base;
     cxen_log_sink sink;
+    cxen_progress_sink progress_sink;
     void *context;
 } cxen_logger;
+
+static inline void cxen_logger_progress(xentoollog_logger *logger, const char *log_context,
+                                        const char *doing_what, int percent,
+                                        unsigned long done, unsigned long total) {
+    cxen_logger *self = (cxen_logger *)logger;
+    (void)log_context;
+    if (self->progress_sink)
+        self->progress_sink(self->context, doing_what, percent, done, total);
+}
 
 static inline void cxen_logger_vmessage(xentoollog_logger *logger, xentoollog_level level,
                                         int errnoval, const char *log_context,
@@ -53,11 +68,13 @@ static inline void cxen_logger_vmessage(xentoollog_logger *logger, xentoollog_le
 }
 
 /* Fills in `logger`; the ctx never destroys its logger, so `destroy` stays NULL. */
-static inline void cxen_logger_init(cxen_logger *logger, cxen_log_sink sink, void *context) {
+static inline void cxen_logger_init(cxen_logger *logger, cxen_log_sink sink,
+                                    cxen_progress_sink progress_sink, void *context) {
     logger->base.vmessage = cxen_logger_vmessage;
-    logger->base.progress = NULL;
+    logger->base.progress = cxen_logger_progress;
     logger->base.destroy = NULL;
     logger->sink = sink;
+    logger->progress_sink = progress_sink;
     logger->context = context;
 }
 

@@ -39,6 +39,8 @@ public struct XK: ParsableCommand {
             VCPUPinCommand.self,
             SaveCommand.self,
             RestoreCommand.self,
+            MigrateCommand.self,
+            MigrateReceiveCommand.self,
             WatchCommand.self,
             DaemonCommand.self,
             DefineCommand.self,

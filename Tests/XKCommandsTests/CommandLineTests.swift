@@ -32,7 +32,7 @@ import Testing
         let names = XK.configuration.subcommands.map { $0._commandName }
         #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
                           "reboot", "destroy", "rename", "domid", "domname",
-                          "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin", "save", "restore", "watch", "daemon", "define", "undefine", "start", "autostart"])
+                          "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart"])
     }
 
     @Test func createTakesXlsFlagsAndOverrides() throws {

@@ -49,6 +49,7 @@ final class ToolLogger: @unchecked Sendable {
     private struct State {
         var nextSequence: UInt64 = 0
         var recent: [Message] = []
+        var progressObserver: (@Sendable (LibxlProgress) -> Void)?
     }
 
     private static let ringSize = 32
@@ -61,7 +62,7 @@ final class ToolLogger: @unchecked Sendable {
         self.echoLevel = echoLevel
         raw = .allocate(capacity: 1)
         raw.initialize(to: cxen_logger())
-        cxen_logger_init(raw, toolLoggerSink, Unmanaged.passUnretained(self).toOpaque())
+        cxen_logger_init(raw, toolLoggerSink, toolProgressSink, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit {
@@ -79,6 +80,17 @@ final class ToolLogger: @unchecked Sendable {
         state.withLock { state in
             state.recent.filter { $0.sequence >= mark && $0.level >= .error }.map(\.text)
         }
+    }
+
+    /// Sets (or, with nil, clears) who hears libxl's progress reports.
+    func observeProgress(_ observer: (@Sendable (LibxlProgress) -> Void)?) {
+        state.withLock { $0.progressObserver = observer }
+    }
+
+    fileprivate func progress(_ report: LibxlProgress) {
+        // Copy while locked, invoke unlocked.
+        let observer = state.withLock { $0.progressObserver }
+        observer?(report)
     }
 
     fileprivate func record(level: LogLevel, text: String) {
@@ -106,4 +118,18 @@ private let toolLoggerSink: cxen_log_sink = { owner, level, errnoValue, context,
     }
     let prefix = context.map { String(cString: $0) + ": " } ?? ""
     logger.record(level: severity, text: prefix + severity.name + ": " + text)
+}
+
+/// One progress report of libxl or libxc: "Frames iteration 2 of 5", 1234 of 32768 done.
+struct LibxlProgress: Sendable {
+    var doing: String
+    var done: UInt64
+    var total: UInt64
+}
+
+/// The C progress sink: hands a progress report to the owning ToolLogger.
+private let toolProgressSink: cxen_progress_sink = { owner, doing, _, done, total in
+    guard let owner else { return }
+    let logger = Unmanaged<ToolLogger>.fromOpaque(owner).takeUnretainedValue()
+    logger.progress(LibxlProgress(doing: doing.map { String(cString: $0) } ?? "", done: UInt64(done), total: UInt64(total)))
 }

@@ -90,4 +90,3 @@ public final class SaveFile {
 
 // File-scope names for the C calls that SaveFile's own methods shadow.
 private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
-private func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }

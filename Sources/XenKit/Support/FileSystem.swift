@@ -97,3 +97,8 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
 func renameFile(_ from: String, to: String) -> Bool {
     rename(from, to) == 0
 }
+
+/// read(2), under a name that types with a `read` method of their own do not shadow.
+func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

@@ -1,0 +1,128 @@
+// `xk migrate`: live-migrate a domain to another host, the way `xl migrate` does it: the
+// receiver is started with `sh -c "exec SSH HOST xk migrate-receive"`, and the two talk xl's
+// protocol over its stdin and stdout.
+import ArgumentParser
+import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Live-migrate a domain to another host (xl's protocol, over ssh).",
+        discussion: """
+            Runs `SSHCMD HOST RECEIVER migrate-receive` (RECEIVER is xk, or xl with --receiver xl) and streams the domain to it while it runs. With -s "", HOST is the whole command to run; with -s env, `xk migrate -s env DOMAIN X=1` migrates to this same host through a pipe. Until the receiver is told to start the domain, any failure resumes it here under its own name; after that, the result says exactly which side runs it, and the copy here is never resumed unless the receiver says it destroyed its own. Only PVH and HVM domains can be migrated live on Debian's Xen 4.17 (PV needs shadow paging, which it lacks).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customShort("s"), help: "The command that reaches HOST (default ssh; \"\" makes HOST the whole command).")
+    var sshCommand = "ssh"
+
+    @Option(name: .customShort("C"), help: "An xl.cfg to send instead of the domain's own config.")
+    var config: String?
+
+    @Option(help: "The toolstack on HOST that receives: xk or xl.")
+    var receiver = "xk"
+
+    @Flag(name: .customShort("e"), help: "The receiver leaves no watcher for the domain's shutdown actions.")
+    var noWatcher = false
+
+    @Flag(name: .customShort("F"), help: "Accepted for xl's sake (the receiver never daemonizes here).")
+    var foreground = false
+
+    @Flag(name: .customShort("p"), help: "Leave the domain paused on the receiving host.")
+    var paused = false
+
+    @Flag(help: "libxl's debug mode: memory is sent a second time and verified.")
+    var debug = false
+
+    @Flag(help: "Accepted for xm's sake (migration is always live).")
+    var live = false
+
+    @Flag(help: "No progress line, even on a terminal.")
+    var quiet = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "The domain, by name or id.")
+    var domain: String
+
+    @Argument(help: "The host to migrate to (what the ssh command is given).")
+    var host: String
+
+    /// The shell command that starts the receiver, as xl builds it.
+    var rune: String {
+        guard !sshCommand.isEmpty else { return host }
+        return "exec \(sshCommand) \(host) \(receiver) migrate-receive"
+            + (noWatcher ? " -e" : "") + (debug ? " -d" : "") + (paused ? " -p" : "")
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)   // a receiver that dies is an error here, not our death
+        let state = CommandState(options: global)
+        let context = try state.context
+        let id = try state.resolve(domain)
+        var override: String?
+        if let config {
+            let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
+            override = try DomainConfiguration.load(path: config, options: options).json()
+        }
+        let transport = try TransportProcess(command: rune)
+        let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1)
+        let result: MigrationResult
+        do {
+            result = try context.migrate(id, over: transport.channel, debug: debug, configJSON: override) { progress in
+                line.show(progress)
+            }
+        } catch {
+            line.clear()
+            transport.finish()
+            throw error
+        }
+        line.clear()
+        transport.finish()
+        if json {
+            print(JSONValue.object([
+                ("name", .string(result.name)), ("host", .string(host)), ("bytes", .uint(result.bytes)),
+                ("seconds", .double(result.seconds)), ("downtime_ms", .double((result.downtimeSeconds * 1000).rounded())),
+                ("iterations", result.iterations.map { .int(Int64($0)) } ?? .null),
+            ]).serialized())
+        } else {
+            print("Migrated domain '\(result.name)' to \(host) in " + cFormat("%.1f s", result.seconds)
+                  + ": downtime " + cFormat("%.0f ms", result.downtimeSeconds * 1000)
+                  + ", \(result.bytes / 1_048_576) MiB sent" + (result.iterations.map { ", \($0) memory passes" } ?? "") + ".")
+        }
+    }
+}
+
+/// A one-line progress display on stderr, redrawn at most twice a second.
+final class ProgressLine: @unchecked Sendable {
+    // @unchecked: `last` is touched only from libxl's progress callbacks, which libxl makes
+    // one at a time.
+    private let enabled: Bool
+    private var last = -1.0
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ p: MigrationProgress) {
+        guard enabled, p.seconds - last >= 0.5 else { return }
+        last = p.seconds
+        let rate = p.seconds > 0 ? Double(p.bytes) / 1_048_576 / p.seconds : 0
+        var text = cFormat("\r%.0f MiB sent, %.1f MiB/s", Double(p.bytes) / 1_048_576, rate)
+        if !p.step.isEmpty { text += ", " + p.step }
+        if p.total > p.done, rate > 0 {
+            text += cFormat(", about %.0f s left in this pass", Double(p.total - p.done) * 4096 / 1_048_576 / rate)
+        }
+        printError(text + "\u{1b}[K", terminator: "")
+    }
+
+    func clear() {
+        if enabled && last >= 0 { printError("\r\u{1b}[K", terminator: "") }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `xk migrate-receive`: the receiving end of a migration, started by the sender (`xk migrate`
+/// or `xl migrate`) through ssh. Its stdin and stdout are the migration stream; it writes its
+/// messages to stderr only.
+struct MigrateReceiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate-receive",
+        abstract: "Receive a migrating domain on stdin/stdout (run by xk or xl migrate).",
+        discussion: """
+            Not for interactive use. The domain is built paused as NAME--incoming and started as NAME only when the sender says go; if anything fails, the copy here is destroyed. xl migrate reaches it with -s "": `xl migrate -s "" DOMAIN "ssh HOST xk migrate-receive"`.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .customShort("e"), help: "Leave no watcher for the domain's shutdown actions.")
+    var noWatcher = false
+
+    @Flag(name: .customShort("F"), help: "Accepted for xl's sake.")
+    var foreground = false
+
+    @Flag(name: .customShort("d"), help: "Accepted for xl's sake (debug).")
+    var debug = false
+
+    @Flag(name: .customShort("p"), help: "Leave the domain paused once it is here.")
+    var paused = false
+
+    @Flag(name: .customShort("t"), help: "Accepted for xl's sake (a terminal on the sender).")
+    var terminal = false
+
+    @Flag(name: .customShort("T"), help: "Accepted for xl's sake (timestamps).")
+    var timestamps = false
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let state = CommandState(options: global)
+        let context = try state.context
+        let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
+        let (id, name) = try context.receiveMigration(over: channel, paused: paused) { printError($0) }
+        if !noWatcher {
+            try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)
+        }
+    }
+}

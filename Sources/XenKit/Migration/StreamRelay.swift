@@ -1,0 +1,76 @@
+// Counts the bytes of a migration stream as they go, for the progress line and the report.
+//
+// Why a relay: libxl hands the domain's stream to its save helper process, which writes into
+// the descriptor we give it; nothing tells us how much has gone. So libxl gets the write end
+// of a pipe, and a thread of ours copies from the pipe to the real transport, counting. When
+// the transport breaks, the relay closes the pipe, so the save helper fails at once (EPIPE)
+// instead of blocking forever.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+final class StreamRelay: Sendable {
+    /// What libxl writes into.
+    let writeFD: Int32
+    private let readFD: Int32
+    private let destination: Int32
+    private let sent = Atomic<UInt64>(0)
+    private let state = Mutex<(finished: Bool, error: String?)>((false, nil))
+
+    /// Nil when no pipe can be made.
+    init?(to destination: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        readFD = fds[0]
+        writeFD = fds[1]
+        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+        self.destination = destination
+        // The save helper inherits writeFD by libxl's own arrangement; the pipe is large so
+        // that the helper rarely waits for us.
+        _ = fcntl(readFD, Self.setPipeSize, 1 << 20)
+        let started = startDetachedThread { [self] in run() }
+        if !started {
+            close(readFD)
+            close(writeFD)
+            return nil
+        }
+    }
+
+    /// F_SETPIPE_SZ (Linux); Glibc does not export it without _GNU_SOURCE.
+    private static let setPipeSize: Int32 = 1031
+
+    /// Bytes sent to the transport so far.
+    var bytesSent: UInt64 { sent.load(ordering: .relaxed) }
+
+    private func run() {
+        var buffer = [UInt8](repeating: 0, count: 1 << 18)
+        var failure: String?
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if let problem = writeAll(destination, Array(buffer[0..<n])) {
+                failure = "the transport broke: \(problem)"
+                break
+            }
+            sent.add(UInt64(n), ordering: .relaxed)
+        }
+        close(readFD)   // a writer still there now fails with EPIPE
+        state.withLock { $0 = (true, failure) }
+    }
+
+    /// Closes libxl's end and waits until everything written has gone to the transport.
+    /// Returns what went wrong, or nil.
+    func finish() -> String? {
+        close(writeFD)
+        while true {
+            let (finished, error) = state.withLock { $0 }
+            if finished { return error }
+            usleep(2_000)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// Issue 5's save and restore on the real hypervisor: round trips between xk and xl in both
+/// directions, checkpoints, bad files that must leave nothing behind, and a save that fails
+/// midway (a full disk) and must leave the domain running.
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct SaveRestoreLabTests {
+    typealias L = LifecycleLabTests
+    typealias S = ShutdownActionsLabTests
+    static let folder = "/var/lib/xen/save"
+    static let file = folder + "/lab-pv.save"
+
+    /// The guest's uptimes so far, from its console.
+    static func uptimes() -> [Double] {
+        L.console("lab-pv").split(whereSeparator: \.isNewline).compactMap { line in
+            guard let range = line.range(of: "XENKIT-GUEST uptime=") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != " " })
+        }
+    }
+
+    static func readyCount() -> Int { L.console("lab-pv").components(separatedBy: "XENKIT-GUEST-READY").count - 1 }
+
+    static func cleanUp() {
+        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]k watch'"])
+        S.cleanUp()
+        try? FileManager.default.removeItem(atPath: folder)
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// A running lab-pv whose guest has printed uptimes; returns the latest.
+    static func startGuest() throws -> Double {
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", S.config], timeout: 180))
+        #expect(L.eventually(90) { (uptimes().last ?? 0) >= 2 }, "the guest did not come up: \(L.console("lab-pv"))")
+        return uptimes().last ?? 0
+    }
+
+    static func onlyDom0() throws -> Bool { try L.xlNames() == ["Domain-0"] }
+
+    @Test(arguments: [("xk", "xk"), ("xk", "xl"), ("xl", "xk")])
+    func roundTrip(saver: String, restorer: String) throws {
+        Self.cleanUp()
+        defer { Self.cleanUp() }
+        let before = try Self.startGuest()
+        let saved = try Lab.run(saver == "xk" ? Lab.xk : "xl", ["save", "lab-pv", Self.file], timeout: 300)
+        #expect(saved.status == 0, "\(saver) save: \(saved)")
+        #expect(try Self.onlyDom0(), "\(saver) save left the domain")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.folder)
+        #expect(leftovers == ["lab-pv.save"], "\(leftovers)")
+
+        let restored = try Lab.run(restorer == "xk" ? Lab.xk : "xl", ["restore", Self.file], timeout: 300)
+        #expect(restored.status == 0, "\(restorer) restore: \(restored)")
+        #expect(try L.xlNames().contains("lab-pv"))
+        // The same kernel goes on: its uptime keeps counting, and it did not boot again.
+        #expect(L.eventually(60) { Self.uptimes().contains { $0 > before + 2 } }, "\(L.console("lab-pv"))")
+        #expect(Self.readyCount() == 1, "the guest booted again: \(L.console("lab-pv"))")
+        Lab.must(try Lab.xl("destroy", "lab-pv"))
+    }
+
+    /// -c leaves the domain running, -p leaves it paused; both files restore.
+    @Test func checkpointAndPaused() throws {
+        Self.cleanUp()
+        defer { Self.cleanUp() }
+        _ = try Self.startGuest()
+        let checkpoint = try Lab.run(Lab.xk, ["save", "-c", "--json", "lab-pv", Self.file], timeout: 300)
+        #expect(checkpoint.status == 0, "\(checkpoint)")
+        let report = try Lab.json(checkpoint.stdout) as? [String: Any]
+        #expect(report?["domain"] as? String == "running" && (report?["bytes"] as? Int ?? 0) > 64 << 20, "\(checkpoint.stdout)")
+        let after = Self.uptimes().last ?? 0
+        #expect(L.eventually(30) { (Self.uptimes().last ?? 0) > after + 2 }, "the guest stopped after save -c")
+        // The domain is followed again after the save: its watcher is back.
+        let uuid = try #require(try S.domain("lab-pv")?["uuid"] as? String)
+        #expect(L.eventually(20) { ((try? Lab.run("flock", ["-n", "/run/xenkit/watch/\(uuid).lock", "true"]))?.status ?? 0) != 0 })
+
+        Lab.must(try Lab.run(Lab.xk, ["save", "-p", "lab-pv", Self.folder + "/paused.save"], timeout: 300))
+        #expect(try S.domain("lab-pv")?["paused"] as? Bool == true)
+        Lab.must(try Lab.xk("destroy", "lab-pv"))
+        Lab.must(try Lab.run(Lab.xk, ["restore", "-p", Self.file], timeout: 300))
+        #expect(try S.domain("lab-pv")?["paused"] as? Bool == true)
+        Lab.must(try Lab.xk("unpause", "lab-pv"))
+        #expect(L.eventually(60) { (Self.uptimes().last ?? 0) > after })
+    }
+
+    /// Truncated, corrupt and foreign files are refused with the reason, and leave no domain.
+    @Test func badFilesLeaveNothing() throws {
+        Self.cleanUp()
+        defer { Self.cleanUp() }
+        _ = try Self.startGuest()
+        Lab.must(try Lab.run(Lab.xk, ["save", "lab-pv", Self.file], timeout: 300))
+        let good = try Data(contentsOf: URL(fileURLWithPath: Self.file))
+        let half = good.prefix(good.count / 2)
+        var magic = good
+        magic[5] = 0x21
+        var ident = good
+        let streamStart = 48 + Int(good[44]) + Int(good[45]) << 8
+        ident[streamStart] = 0x21
+        let cases: [(String, Data, String)] = [
+            ("truncated", half, "END record"),
+            ("magic", magic, "not a Xen save file"),
+            ("ident", ident, "LibxlFmt"),
+            ("foreign", Data("name = \"x\"\n".utf8) + Data(count: 4096), "not a Xen save file"),
+            // Cut mid-stream but ending in an END record: only libxl can tell, midway.
+            ("cut-mid-stream", half + Data(count: 8), "cannot restore domain 'lab-pv'"),
+        ]
+        for (label, bytes, reason) in cases {
+            let path = Self.folder + "/\(label).save"
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let result = try Lab.run(Lab.xk, ["restore", path], timeout: 300)
+            #expect(result.status == 1 && result.stderr.contains(path) && result.stderr.contains(reason), "\(label): \(result)")
+            #expect(try Self.onlyDom0(), "\(label) left a domain: \((try? L.xlNames()) ?? [])")
+        }
+        // The good file still restores.
+        Lab.must(try Lab.run(Lab.xk, ["restore", Self.file], timeout: 300))
+        Lab.must(try Lab.xl("destroy", "lab-pv"))
+    }
+
+    /// A save that fails midway (the disk fills up) removes its partial file and leaves the
+    /// domain running; so does one to a folder that does not exist.
+    @Test func failedSaveLeavesTheDomainRunning() throws {
+        Self.cleanUp()
+        defer {
+            _ = try? Lab.run("umount", ["/tmp/xk-tiny"])
+            Self.cleanUp()
+        }
+        _ = try Self.startGuest()
+        Lab.must(try Lab.run("sh", ["-c", "mkdir -p /tmp/xk-tiny && mount -t tmpfs -o size=16m tmpfs /tmp/xk-tiny"]))
+        let full = try Lab.run(Lab.xk, ["save", "lab-pv", "/tmp/xk-tiny/lab-pv.save"], timeout: 300)
+        #expect(full.status == 1 && full.stderr.contains("cannot save domain 'lab-pv'") && full.stderr.contains("runs again"), "\(full)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/tmp/xk-tiny").isEmpty)
+        let row = try #require(try S.domain("lab-pv"))
+        #expect(row["shutdown"] as? Bool == false && row["paused"] as? Bool == false, "\(row)")
+        let after = Self.uptimes().last ?? 0
+        #expect(L.eventually(30) { (Self.uptimes().last ?? 0) > after + 2 }, "the guest did not run on: \(L.console("lab-pv"))")
+
+        let nowhere = try Lab.run(Lab.xk, ["save", "lab-pv", "/nonexistent/lab-pv.save"], timeout: 60)
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("/nonexistent") && nowhere.stderr.contains("not touched"), "\(nowhere)")
+        #expect(try S.domain("lab-pv")?["shutdown"] as? Bool == false)
+    }
+}
