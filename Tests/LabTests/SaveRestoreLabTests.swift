@@ -87,28 +87,33 @@ struct SaveRestoreLabTests {
         defer { Self.cleanUp() }
         _ = try Self.startGuest()
         Lab.must(try Lab.run(Lab.xk, ["save", "lab-pv", Self.file], timeout: 300))
-        let good = try Data(contentsOf: URL(fileURLWithPath: Self.file))
-        let half = good.prefix(good.count / 2)
-        var magic = good
-        magic[5] = 0x21
-        var ident = good
-        let streamStart = 48 + Int(good[44]) + Int(good[45]) << 8
-        ident[streamStart] = 0x21
-        let cases: [(String, Data, String)] = [
-            ("truncated", half, "END record"),
-            ("magic", magic, "not a Xen save file"),
-            ("ident", ident, "LibxlFmt"),
-            ("foreign", Data("name = \"x\"\n".utf8) + Data(count: 4096), "not a Xen save file"),
-            // Cut mid-stream but ending in an END record: only libxl can tell, midway.
-            ("cut-mid-stream", half + Data(count: 8), "cannot restore domain 'lab-pv'"),
+        // Each bad file is a copy of the good one, made and removed with shell tools: dom0's
+        // files live in its memory, which has no room for several copies at once.
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.file)[.size] as? Int)
+        let header = try #require(FileHandle(forReadingAtPath: Self.file)?.readData(ofLength: 52))
+        let streamStart = 48 + Int(header[44]) + Int(header[45]) << 8 + Int(header[46]) << 16
+        let corrupt = Lab.repository + "/Scripts/lab/lib/corrupt-save"
+        let cases: [(String, String, String)] = [
+            ("truncated", "truncate -s \(size / 2) BAD", "truncated"),
+            ("magic", "printf '!' | dd of=BAD bs=1 seek=5 conv=notrunc status=none", "not a Xen save file"),
+            ("ident", "printf '!' | dd of=BAD bs=1 seek=\(streamStart) conv=notrunc status=none", "LibxlFmt"),
+            ("zero-tail", "truncate -s \(size / 2) BAD && head -c 8 /dev/zero >>BAD", "truncated"),
+            // Complete in shape, but a record in the middle is of a type libxc must refuse:
+            // only libxl can tell, midway through building the domain.
+            ("mid-stream", "\(corrupt) BAD 3", "cannot restore domain 'lab-pv'"),
         ]
-        for (label, bytes, reason) in cases {
+        for (label, mangle, reason) in cases {
             let path = Self.folder + "/\(label).save"
-            try bytes.write(to: URL(fileURLWithPath: path))
+            Lab.must(try Lab.run("sh", ["-c", "cp \(Self.file) \(path) && " + mangle.replacingOccurrences(of: "BAD", with: path)]))
             let result = try Lab.run(Lab.xk, ["restore", path], timeout: 300)
             #expect(result.status == 1 && result.stderr.contains(path) && result.stderr.contains(reason), "\(label): \(result)")
             #expect(try Self.onlyDom0(), "\(label) left a domain: \((try? L.xlNames()) ?? [])")
+            try? FileManager.default.removeItem(atPath: path)
         }
+        let foreign = Self.folder + "/foreign.save"
+        try Data("name = \"x\"\n".utf8).write(to: URL(fileURLWithPath: foreign))
+        let refused = try Lab.run(Lab.xk, ["restore", foreign], timeout: 60)
+        #expect(refused.status == 1 && refused.stderr.contains("not a Xen save file"), "\(refused)")
         // The good file still restores.
         Lab.must(try Lab.run(Lab.xk, ["restore", Self.file], timeout: 300))
         Lab.must(try Lab.xl("destroy", "lab-pv"))

@@ -54,6 +54,8 @@ import Musl
         #expect(problem { $0.replaceSubrange(48..<52, with: [0xff, 0, 0, 0]) } == .truncated(needed: 48 + 4 + 255, have: bytes.count))
         bytes = Array("name = \"web\"\nmemory = 128\n".utf8) + [UInt8](repeating: 0, count: 40)
         #expect(problem { _ in } == .wrongMagic)
+        bytes = Array("name = \"web\"\n".utf8)   // short and foreign: foreign, not truncated
+        #expect(problem { _ in } == .wrongMagic)
     }
 
     @Test func aFileWithoutConfigHasNone() throws {
@@ -71,8 +73,19 @@ import Musl
         return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    static let stream = Array("LibxlFmt".utf8) + [2, 0, 0, 0, 0, 0, 0, 0] + [UInt8](repeating: 0xab, count: 64)
-        + [UInt8](repeating: 0, count: 8)
+    /// A record header: type and length, little-endian.
+    static func record(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: type) { Array($0) } + withUnsafeBytes(of: UInt32(body.count)) { Array($0) }
+            + body + [UInt8](repeating: 0, count: (8 - body.count % 8) % 8)
+    }
+
+    /// libxl's header, a LIBXC_CONTEXT record, libxc's headers, one libxc record and libxc's
+    /// END, then libxl's END: the shape of a real stream, in miniature.
+    static let stream: [UInt8] = Array("LibxlFmt".utf8) + [0, 0, 0, 2, 0, 0, 0, 0] + record(1, [])
+        + [UInt8](repeating: 0xff, count: 8) + Array("XENF".utf8) + [0, 0, 0, 3] + [UInt8](repeating: 0, count: 8)
+        + [UInt8](repeating: 0x11, count: 16)
+        + record(1, [UInt8](repeating: 0xab, count: 20)) + record(0, [])
+        + record(0, [])
 
     @Test func aCompleteFileIsAccepted() throws {
         let header = SaveFileHeader(configJSON: Self.json)
@@ -83,10 +96,32 @@ import Musl
         #expect(lseek(file.fd, 0, SEEK_CUR) == off_t(file.streamOffset))
     }
 
+    @Test func everyCutOfTheStreamIsRefused() throws {
+        let header = SaveFileHeader(configJSON: Self.json).encoded()
+        for cut in 1..<Self.stream.count {
+            let path = Self.file(header + Self.stream.prefix(cut))
+            defer { unlink(path) }
+            #expect(throws: XenError.self, "cut at \(cut)") { try SaveFile(path: path) }
+        }
+    }
+
+    @Test func aHugeRecordIsRefused() throws {
+        var bytes = SaveFileHeader(configJSON: Self.json).encoded() + Self.stream
+        let libxcRecord = SaveFileHeader(configJSON: Self.json).encoded().count + 16 + 8 + 24 + 16
+        bytes.replaceSubrange((libxcRecord + 4)..<(libxcRecord + 8), with: [0, 0, 0, 0x7f])
+        let path = Self.file(bytes)
+        defer { unlink(path) }
+        let error = try #require(throws: XenError.self) { try SaveFile(path: path) }
+        #expect(error.message.contains("truncated") || error.message.contains("claims"), "\(error.message)")
+    }
+
     @Test func badFilesAreRefusedNamingTheFile() throws {
         let header = SaveFileHeader(configJSON: Self.json).encoded()
         let cases: [([UInt8], String)] = [
-            (header + Self.stream.dropLast(3), "does not end with an END record"),
+            (header + Self.stream.dropLast(3), "libxl stream stops after"),
+            (header + Self.stream.dropLast(16), "libxc stream stops after"),
+            (header + Self.stream + [1, 2, 3, 4, 5, 6, 7, 8], "bytes after the end"),
+            (header + Array(Self.stream.prefix(24)) + [UInt8](repeating: 0, count: 24) + Array(Self.stream.dropFirst(48)), "XENF"),
             (header, "no libxl stream after its header"),
             (header + Array("NotLibxl".utf8) + Self.stream.dropFirst(8), "does not start with \"LibxlFmt\""),
             (Array(header.prefix(40)), "truncated"),

@@ -58,18 +58,17 @@ public final class SaveFile {
         fd = -1
     }
 
-    /// libxl's ident right after the header, and its END record last.
+    /// libxl's ident right after the header and, for a regular file, every record of the
+    /// libxl stream and of the libxc stream inside it, up to libxl's END record at the end
+    /// of the file. Only the 8-byte record headers are read; the bodies are skipped.
     private func checkStream(regularFile: Bool) -> String? {
-        let ident = Self.read(fd, 8, at: streamOffset)
-        guard ident.count == 8 else { return "it is truncated: it has no libxl stream after its header" }
-        guard ident == SaveFileHeader.libxlIdent else {
+        let ident = Self.read(fd, 16, at: streamOffset)
+        guard ident.count == 16 else { return "it is truncated: it has no libxl stream after its header" }
+        guard Array(ident.prefix(8)) == SaveFileHeader.libxlIdent else {
             return "its libxl stream does not start with \"LibxlFmt\" (corrupt, or an old v1 stream)"
         }
         guard regularFile else { return nil }
-        guard size >= streamOffset + 24, Self.read(fd, 8, at: size - 8) == SaveFileHeader.libxlEndRecord else {
-            return "it is truncated: its libxl stream does not end with an END record"
-        }
-        return nil
+        return StreamWalk.check(size: size, start: streamOffset + 16) { offset, count in Self.read(fd, count, at: offset) }
     }
 
     /// Up to `count` bytes from the current offset (or `at`); fewer at the end.

@@ -102,7 +102,13 @@ public struct SaveFileHeader: Equatable, Sendable {
                 bytes += more
             }
         }
-        try need(fixedSize)
+        do {
+            try need(fixedSize)
+        } catch {
+            // A short file that does not even start like a save file is foreign, not truncated.
+            if !bytes.prefix(magic.count).elementsEqual(magic.prefix(bytes.count)) { throw .wrongMagic }
+            throw error
+        }
         guard Array(bytes[0..<32]) == magic else { throw .wrongMagic }
         guard word(bytes, 32) == byteOrderValue else { throw .wrongByteOrder }
         let mandatory = word(bytes, 36)
