@@ -38,11 +38,11 @@ public final class SaveFile {
         do {
             (header, streamOffset) = try SaveFileHeader.decode([]) { count in Self.read(descriptor, count) }
         } catch {
-            closeDescriptor(fd)
+            closeDescriptor(fd)   // not fully initialised: deinit will not run
             throw XenError(code: .invalidArgument, message: "cannot restore from \(path): \(error)")
         }
         if let problem = checkStream(regularFile: status.st_mode & S_IFMT == S_IFREG) {
-            closeDescriptor(fd)
+            close()   // deinit runs too, and must not close the number again
             throw XenError(code: .invalidArgument, message: "cannot restore from \(path): \(problem)")
         }
         lseek(fd, off_t(streamOffset), SEEK_SET)
