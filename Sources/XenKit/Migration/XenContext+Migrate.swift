@@ -103,7 +103,8 @@ extension XenContext {
             let messages = logger.errors(since: mark)
             var problem = messages.last.map(Self.trimLibxlPrefix) ?? "libxl could not stream the domain"
             if messages.contains(where: { $0.contains("logdirty") || $0.contains("log-dirty") }) {
-                problem += " (live migration needs log-dirty paging: this hypervisor cannot give it for a PV domain; PVH and HVM domains can be migrated)"
+                // libxl's last word is a consequence ("did not respond to suspend request").
+                problem = "live migration needs log-dirty mode, which this hypervisor cannot give a PV domain (it is built without shadow paging); PVH and HVM domains can be migrated, and save/restore works for PV"
             }
             throw failedHere(problem, suspended: true, messages: messages, code: failure.code)
         }
