@@ -11,6 +11,7 @@ Later capabilities add their cases to CASES.
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -164,15 +165,19 @@ def main():
         row["ratio"] = row["xk_median_ms"] / row["xl_median_ms"]
         results.append(row)
     results += resize_rounds(args.xk, args.lifecycle_rounds)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_move
+    results += bench_move.save_restore_rounds(args.xk, args.lifecycle_rounds)
+    results += bench_move.migrate_rounds(args.xk, args.lifecycle_rounds)
 
-    print(f"{'case':<14} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl p90':>8} {'xk p90':>8}"
+    print(f"{'case':<20} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl p90':>8} {'xk p90':>8}"
           f" {'xl RSS KiB':>11} {'xk RSS KiB':>11}")
     for r in results:
-        print(f"{r['case']:<14} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f}"
+        print(f"{r['case']:<20} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f}"
               f" {r['xl_p90_ms']:8.1f} {r['xk_p90_ms']:8.1f}"
-              f" {r['xl_rss_kib']:11.0f} {r['xk_rss_kib']:11.0f}")
+              f" {r['xl_rss_kib']:11.0f} {r['xk_rss_kib']:11.0f}  {r.get('note', '')}")
     print(f"(medians of {args.rounds} interleaved rounds each, {args.lifecycle_rounds} for create, destroy,"
-          " mem-set and vcpu-set of DomainConfigs/lab-pv.cfg, in one boot of the lab; xk/xl below 1 means xk"
+          " mem-set, vcpu-set, save and restore of DomainConfigs/lab-pv.cfg and migrate of lab-pvh.cfg, in one boot of the lab; xk/xl below 1 means xk"
           " is faster; 'until done' runs until the guest has acted: xk --wait, xl polled with xl list;"
           " RSS 0 = not measured)")
     if args.json:

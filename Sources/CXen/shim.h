@@ -97,4 +97,16 @@ static inline void cxen_childproc_setmode(libxl_ctx *ctx) {
     libxl_childproc_setmode(ctx, &cxen_selective_reap_hooks, NULL);
 }
 
+/*
+ * splice(2), for the migration stream's relay (StreamRelay.swift): it moves the stream from
+ * a pipe to the transport inside the kernel, without copying it through our memory. glibc
+ * declares it only under _GNU_SOURCE, which the Glibc module is not built with; this names
+ * the same symbol under our prefix.
+ */
+#include <sys/types.h>
+extern ssize_t cxen_splice(int fd_in, long long *off_in, int fd_out, long long *off_out,
+                           size_t len, unsigned int flags) __asm__("splice");
+#define CXEN_SPLICE_F_MOVE 1u
+#define CXEN_SPLICE_F_MORE 4u
+
 #endif /* CXEN_SHIM_H */

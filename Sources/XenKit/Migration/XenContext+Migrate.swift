@@ -158,7 +158,7 @@ private final class SuspendWatch: Sendable {
         }
     }
 
-    /// Polls the domain every 5 ms on a thread of its own until the returned closure is
+    /// Polls the domain every 10 ms on a thread of its own until the returned closure is
     /// called; records when it is first seen shut down (suspended).
     func follow(_ id: DomainID, context: XenContext, clock: ContinuousClock) -> () -> Void {
         let stop = Atomic<Bool>(false)
@@ -170,7 +170,7 @@ private final class SuspendWatch: Sendable {
                     state.withLock { if $0.suspendedAt == nil { $0.suspendedAt = now } }
                     break
                 }
-                usleep(5_000)
+                usleep(10_000)   // the resolution of the downtime figure; each poll is a hypercall
             }
             done.store(true, ordering: .relaxed)
         }

@@ -1,0 +1,152 @@
+"""Save, restore and live-migration timings of xk and xl, for Scripts/lib/bench.py.
+
+Why a poller of our own: xl does not say how long a migrated domain was stopped, and xk's own
+figure cannot be compared with nothing. So one observer, outside both tools, watches the
+hypervisor's domain list every millisecond through libxenctrl: the downtime runs from the
+moment the source domain is first seen shut down (suspended) to the moment a new domain is
+first seen running unpaused. The same observer times xl and xk.
+"""
+import ctypes
+import os
+import statistics
+import subprocess
+import threading
+import time
+
+XEN_DOMINF_shutdown = 1 << 2
+XEN_DOMINF_paused = 1 << 3
+
+
+class DomainPoller:
+    """Reads (domid, flags) of every domain with xc_domain_getinfolist, one domain per call
+    (so the C struct's size never matters: only its first 8 bytes are read)."""
+
+    def __init__(self):
+        self.xc = ctypes.CDLL("libxenctrl.so.4.17")
+        self.xc.xc_interface_open.restype = ctypes.c_void_p
+        self.xc.xc_domain_getinfolist.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint, ctypes.c_void_p]
+        self.handle = self.xc.xc_interface_open(None, None, 0)
+        if not self.handle:
+            raise SystemExit("bench: cannot open libxenctrl")
+        self.buffer = ctypes.create_string_buffer(4096)
+
+    def domains(self):
+        found, first = [], 0
+        while True:
+            n = self.xc.xc_domain_getinfolist(self.handle, first, 1, self.buffer)
+            if n != 1:
+                return found
+            domid = int.from_bytes(self.buffer.raw[0:2], "little")
+            flags = int.from_bytes(self.buffer.raw[4:8], "little")
+            found.append((domid, flags))
+            first = domid + 1
+
+
+def downtime_during(poller, source, command):
+    """Runs command while watching: returns (wall seconds, downtime seconds or None)."""
+    marks = {}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            now = time.perf_counter()
+            for domid, flags in poller.domains():
+                if domid == source and flags & XEN_DOMINF_shutdown and "stopped" not in marks:
+                    marks["stopped"] = now
+                if domid not in (0, source) and not flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown) \
+                        and "stopped" in marks and "running" not in marks:
+                    marks["running"] = now
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    start = time.perf_counter()
+    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    time.sleep(0.2)
+    stop.set()
+    thread.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed: {proc.stderr.decode(errors='replace').strip()}")
+    if "stopped" in marks and "running" in marks:
+        return wall, marks["running"] - marks["stopped"]
+    return wall, None
+
+
+def domid(name):
+    out = subprocess.run(["xl", "domid", name], capture_output=True, text=True)
+    return int(out.stdout.strip()) if out.returncode == 0 else None
+
+
+def timed(command):
+    start = time.perf_counter()
+    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return time.perf_counter() - start
+
+
+def row(case, xl_times, xk_times, extra=""):
+    r = {"case": case, "rounds": len(xk_times),
+         "xl_median_ms": statistics.median(xl_times) * 1000, "xk_median_ms": statistics.median(xk_times) * 1000,
+         "xl_p90_ms": max(xl_times) * 1000, "xk_p90_ms": max(xk_times) * 1000, "xl_rss_kib": 0, "xk_rss_kib": 0,
+         "note": extra}
+    r["ratio"] = r["xk_median_ms"] / r["xl_median_ms"]
+    return r
+
+
+def save_restore_rounds(xk, rounds):
+    """One lab-pv guest saved and restored over and over, by xl and xk in turn (-e: neither
+    leaves a watcher behind). MB/s is the file's size over the time."""
+    folder = "/var/lib/xen/save"
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    timed(["xl", "create", "-q", "DomainConfigs/lab-pv.cfg"])
+    time.sleep(12)
+    times = {("xl", "save"): [], ("xk", "save"): [], ("xl", "restore"): [], ("xk", "restore"): []}
+    sizes = []
+    for _ in range(rounds):
+        for tool, binary in (("xl", "xl"), ("xk", xk)):
+            path = f"{folder}/bench-{tool}.save"
+            times[(tool, "save")].append(timed([binary, "save", "lab-pv", path]))
+            sizes.append(os.path.getsize(path))
+            times[(tool, "restore")].append(timed([binary, "restore", "-e", path]))
+            os.unlink(path)
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    mib = statistics.median(sizes) / 1048576
+    rows = []
+    for op in ("save", "restore"):
+        xl_t, xk_t = times[("xl", op)], times[("xk", op)]
+        note = f"{mib:.0f} MiB file: xl {mib / statistics.median(xl_t):.0f} MiB/s, xk {mib / statistics.median(xk_t):.0f} MiB/s"
+        rows.append(row(op + " (lab-pv)", xl_t, xk_t, note))
+    return rows
+
+
+def migrate_rounds(xk, rounds):
+    """lab-pvh live-migrated to this same host through a pipe: xl to xl, then xk to xk, in
+    turn. Total time is the sender's wall time; downtime is the poller's."""
+    poller = DomainPoller()
+    bindir = os.path.dirname(xk)
+    subprocess.run(["xl", "destroy", "lab-pvh"], stderr=subprocess.DEVNULL)
+    timed(["xl", "create", "-q", "DomainConfigs/lab-pvh.cfg"])
+    time.sleep(15)
+    walls = {"xl": [], "xk": []}
+    downs = {"xl": [], "xk": []}
+    for _ in range(rounds):
+        for tool in ("xl", "xk"):
+            source = domid("lab-pvh")
+            if tool == "xl":
+                command = ["xl", "migrate", "-s", "env", "lab-pvh", "X=1"]
+            else:
+                command = [xk, "migrate", "-e", "-s", "env", "lab-pvh", f"PATH={bindir}:{os.environ['PATH']}"]
+            wall, down = downtime_during(poller, source, command)
+            walls[tool].append(wall)
+            if down is not None:
+                downs[tool].append(down)
+            time.sleep(2)
+    subprocess.run(["xl", "destroy", "lab-pvh"], stderr=subprocess.DEVNULL)
+    rows = [row("migrate (lab-pvh)", walls["xl"], walls["xk"], "total, to the same host through a pipe")]
+    if downs["xl"] and downs["xk"]:
+        rows.append(row("  downtime", downs["xl"], downs["xk"],
+                        f"seen by a 1 ms libxenctrl poller, {len(downs['xl'])}/{len(downs['xk'])} rounds caught"))
+    return rows
