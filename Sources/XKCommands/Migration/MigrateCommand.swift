@@ -68,11 +68,7 @@ struct MigrateCommand: ParsableCommand {
         let state = CommandState(options: global)
         let context = try state.context
         let id = try state.resolve(domain)
-        var override: String?
-        if let config {
-            let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
-            override = try DomainConfiguration.load(path: config, options: options).json()
-        }
+        let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let transport = try TransportProcess(command: rune)
         let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1)
         let result: MigrationResult

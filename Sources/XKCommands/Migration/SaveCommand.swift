@@ -34,11 +34,7 @@ struct SaveCommand: ParsableCommand {
         let state = CommandState(options: global)
         let context = try state.context
         let id = try state.resolve(domain)
-        var override: String?
-        if let config {
-            let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
-            override = try DomainConfiguration.load(path: config, options: options).json()
-        }
+        let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let after: XenContext.AfterSave = leavePaused ? .keepPaused : checkpoint ? .keepRunning : .destroy
         let watched = after != .destroy && context.isMarkedWatched(id)
         let result = try context.save(id, to: file, after: after, configJSON: override)

@@ -46,6 +46,15 @@ final class CommandState {
         return try context.resolve(qualifier)
     }
 
+    /// An xl.cfg read as the libxl JSON that a save file or a migration stream carries (the
+    /// CONFIG of xl save and xl migrate -C). Its files are checked where it is used, not here.
+    func configJSON(_ path: String) throws(XenError) -> String {
+        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
+        let config = try DomainConfiguration.load(path: path, options: options)
+        for warning in config.warnings { warn(warning) }
+        return try config.json()
+    }
+
     /// Prints a warning on stderr, xk-style.
     func warn(_ text: String) {
         printError("xk: warning: " + text)

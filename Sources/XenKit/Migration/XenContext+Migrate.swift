@@ -52,13 +52,7 @@ extension XenContext {
                         configJSON: String? = nil,
                         progress: (@Sendable (MigrationProgress) -> Void)? = nil) throws(XenError) -> MigrationResult {
         let name = try domain(id).name ?? "\(id)"
-        let json: String
-        if let configJSON {
-            json = configJSON
-        } else {
-            let raw = try perform("read the config of \(describe(id))") { Libxl.retrieveConfiguration($0, id) }
-            json = try DomainConfiguration(raw: raw, source: "domain '\(name)'", warnings: []).json()
-        }
+        let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
         func failedHere(_ problem: String, suspended: Bool, messages: [String] = [], code: Int32? = nil) -> XenError {
             var where_ = "the domain was not touched and runs here"
             if suspended {

@@ -44,13 +44,7 @@ extension XenContext {
     public func save(_ id: DomainID, to path: String, after: AfterSave = .destroy,
                      configJSON: String? = nil) throws(XenError) -> SaveResult {
         let name = try domain(id).name ?? "\(id)"
-        let json: String
-        if let configJSON {
-            json = configJSON
-        } else {
-            let raw = try perform("read the config of \(describe(id))") { Libxl.retrieveConfiguration($0, id) }
-            json = try DomainConfiguration(raw: raw, source: "domain '\(name)'", warnings: []).json()
-        }
+        let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
         let clock = ContinuousClock()
         let started = clock.now
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
@@ -120,6 +114,13 @@ extension XenContext {
         let elapsed = started.duration(to: clock.now)
         return SaveResult(name: name, bytes: bytes,
                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// The config libxl keeps for a running domain, as the JSON a save file or a migration
+    /// stream carries (xl's save_domain_core_begin).
+    func runningConfigJSON(_ id: DomainID, name: String) throws(XenError) -> String {
+        let raw = try perform("read the config of \(describe(id))") { Libxl.retrieveConfiguration($0, id) }
+        return try DomainConfiguration(raw: raw, source: "domain '\(name)'", warnings: []).json()
     }
 
     /// Builds a domain from a save file (`xl restore`). The config is the file's own, or
