@@ -183,6 +183,12 @@ public struct DomainWatcher: Sendable {
                     case .failure(let failure): report(.coreDumpFailed(id, path: path, reason: LibxlCode.name(failure.code)))
                     }
                 }
+                // Destroyed by the operator between its shutdown and now: that wins, and
+                // nothing is restarted (the destroy below would fail for want of a domain).
+                if case .failure = Libxl.domainInfo(ctx, id) {
+                    report(.gone(id, name: name))
+                    return .stop(.gone)
+                }
                 switch plan.end {
                 case .preserve:
                     return .stop(.leftAlone(id))
