@@ -109,7 +109,7 @@ public struct DefinitionStore: Sendable {
         guard try exists(name) else { throw Self.notDefined(name) }
         let order: Int?
         do {
-            order = Int(try readFile(path(name, "autostart")).trimmingWhitespace()) ?? 0
+            order = Int(Substring(try readFile(path(name, "autostart"))).trimmingBlanks) ?? 0
         } catch {
             order = nil   // no file: autostart is off
         }
@@ -165,12 +165,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-extension String {
-    func trimmingWhitespace() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-    }
-}
 
 extension XenContext {
     /// Builds and starts a defined domain from its resolved config (see ``DefinitionStore``).

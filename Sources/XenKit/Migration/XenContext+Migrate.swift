@@ -83,7 +83,7 @@ extension XenContext {
         let watch = SuspendWatch()
         logger.observeProgress { report in
             watch.step(report)
-            progress?(MigrationProgress(bytes: relay.bytesSent, seconds: Self.seconds(started.duration(to: clock.now)),
+            progress?(MigrationProgress(bytes: relay.bytesSent, seconds: started.duration(to: clock.now).inSeconds,
                                         step: report.doing, done: report.done, total: report.total))
         }
         let stopWatching = watch.follow(id, context: self, clock: clock)
@@ -128,12 +128,8 @@ extension XenContext {
             throw failedHere("the receiver could not start it (status \(status[0])) and destroyed its copy", suspended: true)
         }
         _ = Libxl.destroy(ctx, id)   // bang: the receiver runs it
-        return MigrationResult(name: name, bytes: relay.bytesSent, seconds: Self.seconds(started.duration(to: finished)),
-                               downtimeSeconds: Self.seconds(suspendedAt.duration(to: finished)), iterations: watch.iterations)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return MigrationResult(name: name, bytes: relay.bytesSent, seconds: started.duration(to: finished).inSeconds,
+                               downtimeSeconds: suspendedAt.duration(to: finished).inSeconds, iterations: watch.iterations)
     }
 }
 

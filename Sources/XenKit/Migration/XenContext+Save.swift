@@ -111,9 +111,7 @@ extension XenContext {
         case .keepRunning:
             try perform("resume \(describe(id)) after saving it") { Libxl.resume($0, id) }
         }
-        let elapsed = started.duration(to: clock.now)
-        return SaveResult(name: name, bytes: bytes,
-                          seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return SaveResult(name: name, bytes: bytes, seconds: started.duration(to: clock.now).inSeconds)
     }
 
     /// The config libxl keeps for a running domain, as the JSON a save file or a migration

@@ -67,8 +67,7 @@ extension XenContext {
         let clock = ContinuousClock()
         let start = clock.now
         func seconds(since instant: ContinuousClock.Instant) -> Double {
-            let elapsed = (clock.now - instant).components
-            return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            (clock.now - instant).inSeconds
         }
         var last = try read()
         var lastChange = start
