@@ -27,6 +27,7 @@ public enum WatchEvent: Sendable, Equatable, CustomStringConvertible {
     case restarted(name: String, old: DomainID, new: DomainID)
     case softReset(DomainID, name: String)
     case gone(DomainID, name: String)
+    case restartFailed(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +42,7 @@ public enum WatchEvent: Sendable, Equatable, CustomStringConvertible {
         case .restarted(let name, let old, let new): "domain '\(name)' restarted: id \(old) -> \(new)"
         case .softReset(let id, let name): "domain '\(name)' (\(id)) soft reset"
         case .gone(let id, let name): "domain '\(name)' (\(id)) is gone (destroyed elsewhere)"
+        case .restartFailed(let name, let reason): "domain '\(name)' could not be restarted, nothing of it is left: \(reason)"
         }
     }
 }
@@ -133,7 +135,13 @@ public struct DomainWatcher: Sendable {
                     newID = try restart(config, name: name)
                 } catch {
                     gate?.leave()
-                    throw error
+                    // A failed create leaves nothing (XenContext.create makes sure), so the
+                    // domain is gone: say why and end, as xl's watcher ends. This is also how
+                    // an operator's destroy that lands mid-rebuild shows. Anything left under
+                    // the name means the cleanup failed: that is an error.
+                    guard (try? context.resolve(.name(name))) == nil else { throw error }
+                    report(.restartFailed(name: name, reason: error.description))
+                    return .gone
                 }
                 gate?.leave()
                 report(.restarted(name: name, old: id, new: newID))
