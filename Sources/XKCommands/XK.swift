@@ -47,6 +47,13 @@ public struct XK: ParsableCommand {
             UndefineCommand.self,
             StartCommand.self,
             AutostartCommand.self,
+            MonitorCommand.self,
+            TopCommand.self,
+            XenStoreReadCommand.self,
+            XenStoreWriteCommand.self,
+            XenStoreListCommand.self,
+            XenStoreRemoveCommand.self,
+            XenStoreWatchCommand.self,
         ]
     )
 

@@ -102,17 +102,15 @@ public final class WatchSupervisor: Sendable {
     ///
     /// - Throws: ``XenError`` when xenstored cannot be reached.
     public func runScanLoop(rescanEvery seconds: Int = 5) throws(XenError) {
-        guard let requests = XenStoreWatch(), requests.watch(Self.adoptionPath) else {
-            throw XenError(code: .xenstoreUnavailable, message: "cannot watch \(Self.adoptionPath) in xenstore",
-                           hint: "is xenstored running?")
-        }
+        let requests = try XenStoreWatcher()
+        try requests.add(Self.adoptionPath)
         while !stopping.load(ordering: .relaxed) {
             do {
                 try scan()
             } catch {
                 report(.scanFailed(error))
             }
-            _ = requests.wait(milliseconds: Int32(max(seconds, 1) * 1000))
+            _ = try requests.wait(milliseconds: Int32(max(seconds, 1) * 1000))
         }
     }
 
@@ -124,7 +122,7 @@ public final class WatchSupervisor: Sendable {
     }
 
     /// The xenstore node `xk create` writes to wake the service (dom0 only may write it).
-    static let adoptionPath = "/tool/xenkit/adopt"
+    static let adoptionPath: XenStorePath = "/tool/xenkit/adopt"
 
     /// Whether the host service (`xk daemon`) runs now.
     public static var serviceIsRunning: Bool { LockFile.holder(of: WatchPaths.serviceLock) != nil }
@@ -133,7 +131,8 @@ public final class WatchSupervisor: Sendable {
     /// Returns false when xenstore could not be written (the timed rescan adopts it then).
     @discardableResult
     public static func requestAdoption(of id: DomainID) -> Bool {
-        XenStoreWatch()?.write(adoptionPath, "\(id.rawValue)") ?? false
+        guard let store = try? XenStore() else { return false }
+        return (try? store.write(adoptionPath, "\(id.rawValue)")) != nil
     }
 
     private func follow(_ id: DomainID, uuid: String, name: String) {

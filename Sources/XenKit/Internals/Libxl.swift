@@ -44,14 +44,16 @@ enum Libxl {
         libxl_ctx_free(ctx)
     }
 
-    static func listDomains(_ ctx: OpaquePointer) -> Result<[DomainInfo], LibxlFailure> {
+    /// - Parameter names: look up each domain's name (one xenstore read each); without,
+    ///   `name` is nil and the list costs one hypercall.
+    static func listDomains(_ ctx: OpaquePointer, names: Bool = true) -> Result<[DomainInfo], LibxlFailure> {
         var count: Int32 = 0
         guard let list = libxl_list_domain(ctx, &count) else {
             return .failure(LibxlFailure(code: LibxlCode.fail))
         }
         defer { libxl_dominfo_list_free(list, count) }
         let buffer = UnsafeBufferPointer(start: list, count: Int(count))
-        return .success(buffer.map { domainInfo(ctx, $0) })
+        return .success(buffer.map { domainInfo(ctx, $0, name: names) })
     }
 
     static func domainInfo(_ ctx: OpaquePointer, _ id: DomainID) -> Result<DomainInfo, LibxlFailure> {
@@ -76,11 +78,11 @@ enum Libxl {
         return String(cString: cName)
     }
 
-    private static func domainInfo(_ ctx: OpaquePointer, _ raw: libxl_dominfo) -> DomainInfo {
+    private static func domainInfo(_ ctx: OpaquePointer, _ raw: libxl_dominfo, name: Bool = true) -> DomainInfo {
         var uuid = raw.uuid
         return DomainInfo(
             id: DomainID(raw.domid),
-            name: domainName(ctx, DomainID(raw.domid)),
+            name: name ? domainName(ctx, DomainID(raw.domid)) : nil,
             uuid: uuidString(&uuid),
             type: domainType(raw.domain_type),
             isRunning: raw.running,

@@ -49,8 +49,9 @@ extension XenContext {
 
     /// The most memory the domain may balloon up to (xenstore's memory/static-max), if known.
     public func staticMaximum(_ id: DomainID) -> Memory? {
-        guard let store = XenStoreReader(),
-              let text = store.read("/local/domain/\(id.rawValue)/memory/static-max"),
+        guard let store = try? XenStore(readOnly: true),
+              let path = XenStorePath.domainHome(id).appending("memory/static-max"),
+              let text = try? store.read(path),
               let kib = UInt64(text) else { return nil }
         return .kibibytes(kib)
     }

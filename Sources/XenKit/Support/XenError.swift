@@ -67,6 +67,8 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
     public var libxlCode: Int32?
     /// What libxl logged at error level while the operation ran (most recent last).
     public var libxlMessages: [String]
+    /// The errno a system or libxenstore call left, when that is the cause.
+    public var errno: Int32?
     /// What the operator can check or do about it, when we know.
     public var hint: String?
     /// Where the error was raised.
@@ -78,6 +80,7 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
         hint: String? = nil,
         libxlCode: Int32? = nil,
         libxlMessages: [String] = [],
+        errno: Int32? = nil,
         function: String = #function,
         file: String = #fileID,
         line: Int = #line
@@ -86,6 +89,7 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.libxlCode = libxlCode
         self.libxlMessages = libxlMessages
+        self.errno = errno
         self.hint = hint
         self.location = Location(function: function, file: file, line: line)
     }
@@ -95,6 +99,7 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
         var text = message
         if let hint { text += ": " + hint }
         if let libxlCode { text += " (libxl \(LibxlCode.name(libxlCode)))" }
+        if let errno { text += " (\(SystemErrorName.describe(errno)))" }
         return text
     }
 }

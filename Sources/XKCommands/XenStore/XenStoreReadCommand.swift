@@ -1,0 +1,52 @@
+import ArgumentParser
+import XenKit
+
+/// `xk xenstore-read`: the values of xenstore nodes, as xenstore-read prints them.
+struct XenStoreReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xenstore-read",
+        abstract: "Print the values of xenstore nodes, one per line.",
+        discussion: """
+            A node that does not exist is an error naming it (exit 1), as with xenstore-read. With --json, prints one object mapping each path to its value, null for a node that does not exist, and exits 0.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print a JSON object {path: value or null}.")
+    var json = false
+
+    @Argument(help: "Paths to read: absolute, or relative to dom0's home /local/domain/0.")
+    var paths: [String]
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one PATH") }
+    }
+
+    func run() throws {
+        let parsed = try paths.map(XenStorePath.argument)
+        let store = try XenStore(readOnly: true)
+        var members: [(String, JSONValue)] = []
+        for path in parsed {
+            let value = try store.read(path)
+            if json {
+                members.append((path.rawValue, .optional(value)))
+            } else if let value {
+                print(value)
+            } else {
+                throw XenError(code: .invalidArgument, message: "xenstore has no node \(path)")
+            }
+        }
+        if json { print(JSONValue.object(members).serialized()) }
+    }
+}
+
+extension XenStorePath {
+    /// A path given on the command line, or an error that names it and says what is allowed.
+    static func argument(_ text: String) throws(XenError) -> XenStorePath {
+        guard let path = XenStorePath(text) else {
+            throw XenError(code: .invalidArgument, message: "'\(text)' is not a xenstore path",
+                           hint: "use letters, digits and -/_@, with no trailing or double / (at most \(XenStorePath.maximumLength) bytes)")
+        }
+        return path
+    }
+}

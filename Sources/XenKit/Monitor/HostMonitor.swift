@@ -1,0 +1,192 @@
+// The live event stream of a host. What drives it:
+//   - xenstore watches: @introduceDomain (a domain appeared), @releaseDomain (one shut down
+//     or died: xenstored fires it on both), and per domain its name, memory/target, cpu
+//     (vCPU availability) and control/shutdown nodes;
+//   - one cheap poll (libxl_list_domain: a single hypercall, no per-domain lookups) for what
+//     no event tells: pause state, and the guest's memory on its way to a new target.
+// Each trigger leads to a new reading of the domain list, plus the xenstore nodes of the
+// domains whose watches fired; MonitorState turns the difference into events.
+//
+// Why not libxl's domain death events: libxl_evenable_domain_death is built on the same
+// @releaseDomain watch and a domain-info read; registering one per domain would add a second
+// event loop for the same facts.
+//
+// Guests cannot make it misbehave: control/shutdown is theirs to write, so a guest can fire
+// our watch as often as xenstored lets it. Fired watches only mark a domain to be read again
+// (a set, bounded by the number of domains), at most `batchLimit` are taken per wake-up,
+// values are read and compared, never accumulated, and what is coalesced or not understood
+// is reported at most once a second per domain.
+//
+// It blocks (poll, libxl, xenstore): run it on a thread of its own, never on Swift's pool.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Follows every domain on the host and reports what happens to them as ``HostEvent``s.
+///
+/// The corresponding libxl function is `libxl_list_domain`; the xenstore watches are set
+/// through ``XenStoreWatcher``.
+public final class HostMonitor {
+    /// How the monitor polls and what it calls a flood.
+    public struct Options: Sendable {
+        /// Seconds between polls of the domain list (pause state, memory on its way).
+        public var pollInterval: Double = 0.5
+        /// Fired watches per domain per second above which they are reported as a flood.
+        public var floodThreshold: Int = 100
+        /// Most fired watches taken from xenstore per wake-up.
+        public var batchLimit: Int = 1024
+
+        public init(pollInterval: Double = 0.5, floodThreshold: Int = 100) {
+            self.pollInterval = pollInterval
+            self.floodThreshold = floodThreshold
+        }
+    }
+
+    private let context: XenContext
+    private let store: XenStore
+    private let watcher: XenStoreWatcher
+    private let options: Options
+    private var state = MonitorState()
+    private var watchedDomains: Set<DomainID> = []
+    /// Fired watches per domain in the current one-second window.
+    private var firings: [DomainID: Int] = [:]
+    /// Junk values per domain not reported yet.
+    private var ignored: [DomainID: (count: Int, node: String)] = [:]
+    private var windowStart = MonotonicSeconds.now()
+
+    /// A monitor over `context`'s host, with xenstore connections of its own.
+    public init(context: XenContext, options: Options = Options()) throws(XenError) {
+        self.context = context
+        self.options = options
+        store = try XenStore(readOnly: true)
+        watcher = try XenStoreWatcher()
+    }
+
+    /// The domains' nodes the monitor reads and watches.
+    static let nodes = ["name", "memory/target", "cpu", "control/shutdown"]
+
+    /// Takes the baseline, then reports events until `stop` (a file descriptor) becomes
+    /// readable or `emit` returns false. Blocks the calling thread.
+    ///
+    /// - Parameters:
+    ///   - ready: called once the baseline is taken and the watches are set, with the
+    ///     number of domains; events from then on are reported.
+    ///   - emit: called with each event on this thread; returns whether to go on.
+    public func run(stop: Int32, ready: (Int) -> Void = { _ in }, emit: (HostEvent) -> Bool) throws(XenError) {
+        try watcher.add(.introduceDomain)
+        try watcher.add(.releaseDomain)
+        let first = try readAll(refreshing: nil)
+        state.baseline(first)
+        try updateWatches(first.map(\.id))
+        ready(first.count)
+        var nextPoll = MonotonicSeconds.now() + options.pollInterval
+        while true {
+            let wait = max(0, nextPoll - MonotonicSeconds.now())
+            let fired = try watcher.wait(milliseconds: Int32(wait * 1000), wake: stop, limit: options.batchLimit)
+            if Self.isReadable(stop) { return }
+            var dirty: Set<DomainID> = []
+            for event in fired {
+                if let id = Self.domain(ofPath: event.path) {
+                    dirty.insert(id)
+                    firings[id, default: 0] += 1
+                }
+            }
+            let now = MonotonicSeconds.now()
+            let pollDue = now >= nextPoll
+            if pollDue { nextPoll = now + options.pollInterval }
+            guard pollDue || !fired.isEmpty else { continue }
+            let readings = try readAll(refreshing: dirty)
+            for event in state.apply(readings, time: WallClock.now()) {
+                if event.kind == .ignored {
+                    ignored[event.domain, default: (0, event.detail ?? "")].count += event.count ?? 1
+                } else if !emit(event) {
+                    return
+                }
+            }
+            try updateWatches(readings.map(\.id))
+            if now - windowStart >= 1, !closeWindow(emit: emit) { return }
+        }
+    }
+
+    /// Reports floods and junk of the window that ends, then starts a new one.
+    private func closeWindow(emit: (HostEvent) -> Bool) -> Bool {
+        let time = WallClock.now()
+        var reports: [HostEvent] = []
+        for (id, count) in firings.sorted(by: { $0.key < $1.key }) where count > options.floodThreshold {
+            let name = state.domains[id]?.name ?? "\(id)"
+            reports.append(HostEvent(time: time, kind: .watchFlood, domain: id, name: name, count: count))
+        }
+        for (id, junk) in ignored.sorted(by: { $0.key < $1.key }) {
+            let name = state.domains[id]?.name ?? "\(id)"
+            reports.append(HostEvent(time: time, kind: .ignored, domain: id, name: name, count: junk.count, detail: junk.node))
+        }
+        firings.removeAll(keepingCapacity: true)
+        ignored.removeAll(keepingCapacity: true)
+        windowStart = MonotonicSeconds.now()
+        return reports.allSatisfy { emit($0) }
+    }
+
+    /// The domain list, with xenstore nodes read again for the domains in `refreshing`
+    /// (nil: all) and for domains not seen before; the others keep what was read last.
+    private func readAll(refreshing: Set<DomainID>?) throws(XenError) -> [DomainReading] {
+        let infos = try context.perform("list domains") { Libxl.listDomains($0, names: false) }
+        return infos.map { info in
+            let known = state.domains[info.id]
+            var reading = known ?? DomainReading(id: info.id, name: "", isPaused: false, memoryKiB: 0)
+            if known == nil || refreshing?.contains(info.id) ?? true {
+                readNodes(into: &reading)
+            }
+            reading.isPaused = info.isPaused
+            reading.shutdownReason = info.isShutdown ? (info.shutdownReason ?? .unknown) : nil
+            reading.memoryKiB = info.currentMemory.kibibytes
+            return reading
+        }
+    }
+
+    private func readNodes(into reading: inout DomainReading) {
+        let home = XenStorePath.domainHome(reading.id)
+        func value(_ node: String) -> String? {
+            home.appending(node).flatMap { try? store.read($0) }
+        }
+        reading.name = value("name") ?? (reading.id == .dom0 ? "Domain-0" : "(domain \(reading.id))")
+        reading.targetKiB = value("memory/target").flatMap { UInt64($0) }
+        reading.shutdownRequest = value("control/shutdown")
+        if let cpu = home.appending("cpu"), let vcpus = try? store.list(cpu), !vcpus.isEmpty {
+            reading.vcpusAvailable = vcpus.count { value("cpu/\($0)/availability") == "online" }
+        } else {
+            reading.vcpusAvailable = nil
+        }
+    }
+
+    /// Watches the nodes of domains that appeared, and stops watching those that are gone.
+    private func updateWatches(_ ids: [DomainID]) throws(XenError) {
+        let now = Set(ids)
+        for id in now.subtracting(watchedDomains) {
+            for node in Self.nodes {
+                if let path = XenStorePath.domainHome(id).appending(node) { try watcher.add(path) }
+            }
+        }
+        for id in watchedDomains.subtracting(now) {
+            for node in Self.nodes {
+                if let path = XenStorePath.domainHome(id).appending(node) { watcher.remove(path) }
+            }
+            firings[id] = nil
+        }
+        watchedDomains = now
+    }
+
+    /// 7 for "/local/domain/7/memory/target"; nil for paths outside a domain's home.
+    static func domain(ofPath path: String) -> DomainID? {
+        let prefix = "/local/domain/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let digits = path.dropFirst(prefix.count).prefix { $0 != "/" }
+        return UInt32(digits).map { DomainID($0) }
+    }
+
+    private static func isReadable(_ fd: Int32) -> Bool {
+        var fds = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&fds, 1, 0) > 0
+    }
+}
