@@ -29,6 +29,13 @@ enum StopSignals {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        // The mask is inherited across exec: a parent that blocked these signals (some test
+        // runners and service managers do) would leave them pending here for ever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return fds[0]
     }
 

@@ -52,6 +52,10 @@ public final class HostMonitor {
     private var watchedDomains: Set<DomainID> = []
     /// Fired watches per domain in the current one-second window.
     private var firings: [DomainID: Int] = [:]
+    /// Shutdown requests read the moment their watch fired, not yet compared.
+    private var requests: [DomainID: String] = [:]
+    /// Domains in the list whose xenstore home is not written yet, and since when.
+    private var unnamed: [DomainID: Double] = [:]
     /// Junk values per domain not reported yet.
     private var ignored: [DomainID: (count: Int, node: String)] = [:]
     private var windowStart = MonotonicSeconds.now()
@@ -88,9 +92,14 @@ public final class HostMonitor {
             if Self.isReadable(stop) { return }
             var dirty: Set<DomainID> = []
             for event in fired {
-                if let id = Self.domain(ofPath: event.path) {
-                    dirty.insert(id)
-                    firings[id, default: 0] += 1
+                guard let id = Self.domain(ofPath: event.path) else { continue }
+                dirty.insert(id)
+                firings[id, default: 0] += 1
+                // A guest takes a shutdown request by writing "" over it, often before the
+                // domain list below is read: read the request as soon as its watch fires.
+                if event.path.hasSuffix(Self.shutdownNode), requests[id] == nil,
+                   let path = XenStorePath(event.path), let value = try? store.read(path), !value.isEmpty {
+                    requests[id] = value
                 }
             }
             let now = MonotonicSeconds.now()
@@ -130,27 +139,54 @@ public final class HostMonitor {
 
     /// The domain list, with xenstore nodes read again for the domains in `refreshing`
     /// (nil: all) and for domains not seen before; the others keep what was read last.
+    ///
+    /// A domain that libxl is still building shows in the list before its xenstore home is
+    /// written: it is left out until it has a name (or for `unnamedGrace` seconds at most), so
+    /// that it is created under its name, not renamed a moment later.
     private func readAll(refreshing: Set<DomainID>?) throws(XenError) -> [DomainReading] {
         let infos = try context.perform("list domains") { Libxl.listDomains($0, names: false) }
-        return infos.map { info in
+        let now = MonotonicSeconds.now()
+        var readings: [DomainReading] = []
+        for info in infos {
             let known = state.domains[info.id]
             var reading = known ?? DomainReading(id: info.id, name: "", isPaused: false, memoryKiB: 0)
             if known == nil || refreshing?.contains(info.id) ?? true {
                 readNodes(into: &reading)
             }
+            if known == nil && reading.name.isEmpty {
+                let since = unnamed[info.id] ?? now
+                unnamed[info.id] = since
+                guard now - since > Self.unnamedGrace else { continue }
+                reading.name = "(domain \(info.id))"
+            }
+            unnamed[info.id] = nil
+            if let request = requests.removeValue(forKey: info.id) { reading.shutdownRequest = request }
             reading.isPaused = info.isPaused
             reading.shutdownReason = info.isShutdown ? (info.shutdownReason ?? .unknown) : nil
             reading.memoryKiB = info.currentMemory.kibibytes
-            return reading
+            readings.append(reading)
         }
+        let listed = Set(infos.map(\.id))
+        unnamed = unnamed.filter { listed.contains($0.key) }
+        requests = requests.filter { listed.contains($0.key) }
+        return readings
     }
 
+    static let unnamedGrace = 5.0
+    static let shutdownNode = "/control/shutdown"
+
+    /// Reads the domain's nodes. A name that is gone (the domain is being destroyed, its
+    /// home removed first) keeps the last one read; "" means none was ever read.
     private func readNodes(into reading: inout DomainReading) {
         let home = XenStorePath.domainHome(reading.id)
         func value(_ node: String) -> String? {
             home.appending(node).flatMap { try? store.read($0) }
         }
-        reading.name = value("name") ?? (reading.id == .dom0 ? "Domain-0" : "(domain \(reading.id))")
+        if let name = value("name"), !name.isEmpty {
+            reading.name = name
+        } else if reading.id == .dom0 {
+            reading.name = "Domain-0"
+        }
         reading.targetKiB = value("memory/target").flatMap { UInt64($0) }
         reading.shutdownRequest = value("control/shutdown")
         if let cpu = home.appending("cpu"), let vcpus = try? store.list(cpu), !vcpus.isEmpty {

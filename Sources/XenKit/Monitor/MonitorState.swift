@@ -90,8 +90,9 @@ struct MonitorState: Sendable {
             event(new.isPaused ? .paused : .unpaused, new) { _ in }
         }
         // Memory: a new target, then the moment the guest gets there.
-        if let old, let target = new.targetKiB, old.targetKiB != new.targetKiB {
-            event(.memoryTargetChanged, new) { $0.targetKiB = target; $0.previousTargetKiB = old.targetKiB }
+        // (A target that appears is part of the build, not a change.)
+        if let old, let target = new.targetKiB, let previous = old.targetKiB, previous != target {
+            event(.memoryTargetChanged, new) { $0.targetKiB = target; $0.previousTargetKiB = previous }
             awaitingTarget.insert(new.id)
         }
         if awaitingTarget.contains(new.id), let target = new.targetKiB {

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+/// xk monitor, xk top and the xenstore commands on the real hypervisor (issue 6): a scripted
+/// scenario yields exactly the expected events, a guest flooding its own xenstore area does
+/// not harm the monitor, top agrees with xl list, and the xenstore commands with
+/// xenstore-utils.
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct MonitorLabTests {
+    typealias L = LifecycleLabTests
+    static let config = Lab.domainConfigs + "/lab-pv.cfg"
+
+    /// A monitor in the background, its JSON lines in a file.
+    struct Monitor {
+        let pid: Int32
+        let out: String
+        let err: String
+
+        init(_ arguments: [String] = []) throws {
+            out = "/tmp/xk-monitor-\(UUID().uuidString).json"
+            err = out + ".err"
+            let command = ([Lab.xk, "monitor", "--json"] + arguments).joined(separator: " ")
+            let started = Lab.must(try Lab.run("sh", ["-c", "setsid \(command) >\(out) 2>\(err) </dev/null & echo $!"]))
+            pid = try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            let err = self.err
+            #expect(L.eventually(30) { ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("following") },
+                    "the monitor did not start: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+        }
+
+        var events: [[String: Any]] {
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+
+        var kinds: [String] { events.compactMap { $0["event"] as? String } }
+
+        /// The monitor's resident memory in KiB, from /proc.
+        var residentKiB: Int? {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+            return Int(line.split(separator: " ").dropFirst().first ?? "")
+        }
+
+        /// Stops it with SIGTERM; returns whether it exited within 10 s.
+        func stop() -> Bool {
+            kill(pid, SIGTERM)
+            return L.eventually(10) { !MonitorLabTests.alive(pid) }
+        }
+
+        var log: String {
+            ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        }
+    }
+
+    /// Whether the process runs (a zombie that dom0's init has not reaped yet does not).
+    static func alive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].hasPrefix(") Z")
+    }
+
+    /// create, mem-set, vcpu-set, pause, unpause, shutdown, destroy: each event once, in order.
+    @Test func scenarioYieldsExactlyTheExpectedEvents() throws {
+        L.cleanUp("lab-pv")
+        defer { L.cleanUp("lab-pv") }
+        let monitor = try Monitor(["--domain", "lab-pv"])
+        // -e: no watcher, so the domain stays shut down until the scenario destroys it.
+        Lab.must(try Lab.run(Lab.xk, ["create", "-e", "-q", Self.config], timeout: 180))
+        #expect(L.eventually(60) { L.console("lab-pv").contains("XENKIT-GUEST-READY") })
+        Lab.must(try Lab.run(Lab.xk, ["mem-set", "--wait", "lab-pv", "96m"], timeout: 90))
+        Lab.must(try Lab.run(Lab.xk, ["vcpu-set", "--wait", "lab-pv", "2"], timeout: 90))
+        Lab.must(try Lab.xk("pause", "lab-pv"))
+        #expect(L.eventually(10) { monitor.kinds.last == "paused" }, "\(monitor.log)")
+        Lab.must(try Lab.xk("unpause", "lab-pv"))
+        #expect(L.eventually(10) { monitor.kinds.last == "unpaused" }, "\(monitor.log)")
+        Lab.must(try Lab.run(Lab.xk, ["shutdown", "-w", "--timeout", "120", "lab-pv"], timeout: 150))
+        #expect(L.eventually(10) { monitor.kinds.last == "shutdown" }, "\(monitor.log)")
+        Lab.must(try Lab.xk("destroy", "lab-pv"))
+        #expect(L.eventually(10) { monitor.kinds.last == "destroyed" }, "\(monitor.log)")
+        #expect(monitor.stop(), "the monitor did not stop on SIGTERM")
+
+        #expect(monitor.kinds == ["created", "started", "memory-target-changed", "memory-target-reached", "vcpus-changed",
+                                  "paused", "unpaused", "shutdown-requested", "shutdown", "destroyed"], "\(monitor.log)")
+        let events = monitor.events
+        #expect(Set(events.compactMap { $0["domid"] as? Int }).count == 1)
+        #expect(events.allSatisfy { $0["name"] as? String == "lab-pv" }, "\(monitor.log)")
+        #expect(events.first { $0["event"] as? String == "memory-target-changed" }?["target_kib"] as? Int == 96 * 1024)
+        #expect(events.first { $0["event"] as? String == "vcpus-changed" }?["vcpus"] as? Int == 2)
+        #expect(events.first { $0["event"] as? String == "shutdown" }?["reason"] as? String == "poweroff")
+        let times = events.compactMap { $0["time"] as? Double }
+        #expect(times == times.sorted() && times.count == events.count)
+    }
+
+    /// A guest writes thousands of junk values into its own control/shutdown: the monitor
+    /// reports the flood instead of following it, its memory stays bounded, and it still
+    /// sees what the toolstack does to that guest.
+    @Test func aGuestFloodingItsXenstoreAreaDoesNotHarmTheMonitor() throws {
+        L.cleanUp("lab-pv")
+        defer { L.cleanUp("lab-pv") }
+        let monitor = try Monitor()
+        let before = try #require(monitor.residentKiB)
+        Lab.must(try Lab.run(Lab.xk, ["create", "-e", "-q", Self.config,
+                                      ShutdownActionsLabTests.extra("xenkit.xsflood=3000 xenkit.xsflood_after=3")], timeout: 180))
+        #expect(L.eventually(240) { L.console("lab-pv").contains("XENKIT-GUEST-FLOOD") }, "console: \(L.console("lab-pv"))")
+        let flood = L.console("lab-pv").split(whereSeparator: \.isNewline).first { $0.hasPrefix("XENKIT-GUEST-FLOOD") } ?? ""
+        #expect(flood.contains("written=3000 of 3000"), "\(flood)")
+        // Still following: a toolstack action on the flooding guest shows at once.
+        Lab.must(try Lab.xk("mem-set", "lab-pv", "112m"))
+        #expect(L.eventually(10) { monitor.kinds.contains("memory-target-changed") }, "\(monitor.log)")
+        let after = try #require(monitor.residentKiB)
+        #expect(monitor.stop())
+
+        let events = monitor.events
+        let reported = events.filter { ["watch-flood", "ignored"].contains($0["event"] as? String) }
+        let counted = events.filter { $0["event"] as? String == "ignored" }.compactMap { $0["count"] as? Int }.reduce(0, +)
+        #expect(!reported.isEmpty, "no flood reported: \(monitor.log)")
+        #expect(counted > 0 && counted <= 3000, "junk values counted: \(counted)")
+        #expect(events.count < 200, "\(events.count) lines for a flood of 3000 writes")
+        #expect(!monitor.kinds.contains("shutdown-requested"), "the guest's junk was taken for a request: \(monitor.log)")
+        #expect(after - before < 16 * 1024, "the monitor grew from \(before) KiB to \(after) KiB")
+        print("monitor under flood: \(reported.count) reports, \(counted) junk values counted, RSS \(before) -> \(after) KiB")
+    }
+
+    /// `xk top -b` agrees with xl list on names, ids, memory, vCPUs and state.
+    @Test func topAgreesWithXlList() throws {
+        L.cleanUp("lab-pv")
+        defer { L.cleanUp("lab-pv") }
+        Lab.must(try Lab.run(Lab.xk, ["create", "-e", "-q", Self.config], timeout: 180))
+        Lab.must(try Lab.run(Lab.xk, ["mem-set", "--wait", "lab-pv", "96m"], timeout: 90))
+        let top = Lab.must(try Lab.run(Lab.xk, ["top", "-b", "-n", "2", "-i", "0.5", "--json"], timeout: 30))
+        let rows = ListRow.rows(Lab.must(try Lab.xl("list")))
+        let frames = top.lines.compactMap { try? Lab.json($0) as? [String: Any] }
+        #expect(frames.count == 2, "\(top)")
+        let domains = (frames.last?["domains"] as? [[String: Any]]) ?? []
+        #expect(domains.map { $0["name"] as? String ?? "" }.sorted() == rows.map(\.name).sorted(), "\(top)\n\(rows)")
+        for row in rows {
+            let domain = domains.first { $0["name"] as? String == row.name }
+            #expect(domain?["domid"] as? Int == row.id)
+            #expect((domain?["memory_kib"] as? Int).map { $0 / 1024 } == row.mem, "\(row) vs \(String(describing: domain))")
+            #expect(domain?["vcpus_online"] as? Int == row.vcpus)
+            #expect((domain?["state"] as? String).map { String($0.dropFirst(2)) } == row.stableState)
+            #expect(domain?["cpu_percent"] is Double, "\(String(describing: domain))")
+        }
+        #expect(domains.first { $0["name"] as? String == "lab-pv" }?["target_kib"] as? Int == 96 * 1024)
+        let text = Lab.must(try Lab.run(Lab.xk, ["top", "-b", "-n", "1", "-i", "0.2", "--sort", "memory"], timeout: 30))
+        #expect(text.lines.first?.hasPrefix("xk top - ") == true && text.lines.dropFirst().first?.hasPrefix("NAME") == true, "\(text)")
+        #expect(text.lines.dropFirst(2).first?.hasPrefix("Domain-0") == true, "dom0 has the most memory: \(text)")
+    }
+
+    /// The xenstore commands against xenstore-utils on the same xenstored.
+    @Test func xenstoreCommandsAgreeWithXenstoreUtils() throws {
+        defer { _ = try? Lab.run("xenstore-rm", ["/tool/xk-lab"]) }
+        Lab.must(try Lab.xk("xenstore-write", "/tool/xk-lab/a", "1", "/tool/xk-lab/b/c", "two words"))
+        #expect(Lab.must(try Lab.run("xenstore-read", ["/tool/xk-lab/b/c"])).stdout == "two words\n")
+        Lab.must(try Lab.run("xenstore-write", ["/tool/xk-lab/d", "from xenstore-utils"]))
+        #expect(Lab.must(try Lab.xk("xenstore-read", "/tool/xk-lab/d", "/tool/xk-lab/a")).stdout == "from xenstore-utils\n1\n")
+        let missing = try Lab.xk("xenstore-read", "/tool/xk-lab/none")
+        #expect(missing.status == 1 && missing.stderr.contains("/tool/xk-lab/none"), "\(missing)")
+        let json = try Lab.json(Lab.must(try Lab.xk("xenstore-read", "--json", "/tool/xk-lab/a", "/tool/xk-lab/none")).stdout) as? [String: Any]
+        #expect(json?["/tool/xk-lab/a"] as? String == "1" && json?["/tool/xk-lab/none"] is NSNull)
+        let bad = try Lab.xk("xenstore-read", "/tool/bad path")
+        #expect(bad.status == 1 && bad.stderr.contains("'/tool/bad path' is not a xenstore path"), "\(bad)")
+
+        // The same tree, printed the same way (dom0's home holds no characters ls escapes).
+        for path in ["/tool/xk-lab", "/local/domain/0"] {
+            let ours = Lab.must(try Lab.xk("xenstore-ls", path)).stdout
+            let theirs = Lab.must(try Lab.run("xenstore-ls", [path])).stdout
+            #expect(ours == theirs, "xk:\n\(ours)\nxenstore-ls:\n\(theirs)")
+        }
+        let perms = Lab.must(try Lab.xk("xenstore-ls", "-p", "/tool/xk-lab")).stdout
+        #expect(perms.contains("a = \"1\"  (n0)"), "\(perms)")
+
+        Lab.must(try Lab.xk("xenstore-rm", "/tool/xk-lab/b"))
+        #expect(try Lab.run("xenstore-read", ["/tool/xk-lab/b/c"]).status != 0)
+        #expect(try Lab.xk("xenstore-rm", "/tool/xk-lab/b").status == 1)
+        Lab.must(try Lab.xk("xenstore-rm", "-f", "/tool/xk-lab/b"))
+
+        // xenstore-watch: the first event is the watch itself, then each write.
+        let out = "/tmp/xk-watch-\(UUID().uuidString)"
+        let started = Lab.must(try Lab.run("sh", ["-c", "\(Lab.xk) xenstore-watch -n 3 /tool/xk-lab/w >\(out) 2>&1 & echo $!"]))
+        let pid = try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(L.eventually(10) { ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("/tool/xk-lab/w") })
+        Lab.must(try Lab.run("xenstore-write", ["/tool/xk-lab/w/x", "1"]))
+        Lab.must(try Lab.run("xenstore-write", ["/tool/xk-lab/w/y", "2"]))
+        #expect(L.eventually(10) { !Self.alive(pid) }, "xenstore-watch -n 3 did not stop after 3 events")
+        #expect((try? String(contentsOfFile: out, encoding: .utf8)) == "/tool/xk-lab/w\n/tool/xk-lab/w/x\n/tool/xk-lab/w/y\n")
+        // And it stops on SIGTERM when nothing happens.
+        let idle = Lab.must(try Lab.run("sh", ["-c", "\(Lab.xk) xenstore-watch /tool/xk-lab/w >/dev/null 2>&1 & echo $!"]))
+        let idlePid = try #require(Int32(idle.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        Thread.sleep(forTimeInterval: 1)
+        kill(idlePid, SIGTERM)
+        #expect(L.eventually(10) { !Self.alive(idlePid) }, "xenstore-watch did not stop on SIGTERM")
+    }
+}
