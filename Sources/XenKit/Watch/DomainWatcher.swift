@@ -87,8 +87,10 @@ public struct DomainWatcher: Sendable {
     /// - Parameters:
     ///   - id: the domain; after a restart the watcher follows the new domid.
     ///   - report: called on this thread with each thing seen or done.
-    /// - Throws: ``XenError`` when libxl's events fail, or a restart cannot build the domain
-    ///   again (what was built is destroyed, as a failed create is).
+    /// - Throws: ``XenError`` when libxl's events fail, or an action fails. A restart that
+    ///   cannot build the domain again is not thrown: what was built is destroyed, as a failed
+    ///   create is, the reason is reported (``WatchEvent/restartFailed(name:reason:)``) and the
+    ///   outcome is ``Outcome/gone``.
     public func watch(_ id: DomainID, report: (WatchEvent) -> Void) throws(XenError) -> Outcome {
         let info = try context.domain(id)
         guard let lock = try LockFile.acquire(WatchPaths.domainLock(uuid: info.uuid)) else {
