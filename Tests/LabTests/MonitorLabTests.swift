@@ -122,6 +122,29 @@ struct MonitorLabTests {
         print("monitor under flood: \(reported.count) reports, \(counted) junk values counted, RSS \(before) -> \(after) KiB")
     }
 
+    /// A local live migration shows as both sides' events: the copy that arrives under
+    /// NAME--incoming and becomes NAME, and the copy that leaves as NAME--migratedaway.
+    @Test func migrationShowsOnBothSides() throws {
+        typealias M = MigrationLabTests
+        M.cleanUp()
+        defer { M.cleanUp() }
+        let (source, _) = try M.startGuest()
+        let monitor = try Monitor(["--domain", "lab-pvh"])
+        Lab.must(try Lab.run(Lab.xk, ["migrate", "-s", "env", "lab-pvh", M.path], timeout: 600))
+        #expect(L.eventually(15) { monitor.kinds.contains("destroyed") && monitor.kinds.contains("started") }, "\(monitor.log)")
+        #expect(monitor.stop())
+        let events = monitor.events
+        func kinds(_ domid: Int) -> [String] { events.filter { $0["domid"] as? Int == domid }.compactMap { $0["event"] as? String } }
+        let old = kinds(source)
+        #expect(old.sorted() == ["destroyed", "migration-out", "renamed", "shutdown"] && old.last == "destroyed", "\(monitor.log)")
+        #expect(events.first { $0["domid"] as? Int == source && $0["event"] as? String == "shutdown" }?["reason"] as? String == "suspend")
+        let arrived = try #require(events.first { $0["event"] as? String == "migration-in-started" }?["domid"] as? Int, "\(monitor.log)")
+        let new = kinds(arrived)
+        #expect(new.sorted() == ["created", "migration-in-completed", "migration-in-started", "renamed", "started"]
+                && new.first == "created", "\(monitor.log)")
+        #expect(Set(events.compactMap { $0["domid"] as? Int }) == [source, arrived], "\(monitor.log)")
+    }
+
     /// `xk top -b` agrees with xl list on names, ids, memory, vCPUs and state.
     @Test func topAgreesWithXlList() throws {
         L.cleanUp("lab-pv")
