@@ -106,6 +106,10 @@ static inline void cxen_childproc_setmode(libxl_ctx *ctx) {
 #include <sys/types.h>
 extern ssize_t cxen_splice(int fd_in, long long *off_in, int fd_out, long long *off_out,
                            size_t len, unsigned int flags) __asm__("splice");
+/* tee(2): copies what a pipe holds into another pipe without consuming it, so that the
+ * migration receiver can check the libxl stream's header before libxl reads it. */
+extern ssize_t cxen_tee(int fd_in, int fd_out, size_t len, unsigned int flags) __asm__("tee");
+#define CXEN_SPLICE_F_NONBLOCK 2u
 #define CXEN_SPLICE_F_MOVE 1u
 #define CXEN_SPLICE_F_MORE 4u
 

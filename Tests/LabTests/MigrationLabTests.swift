@@ -87,6 +87,7 @@ struct MigrationLabTests {
         #expect(result.status == 1 && result.stderr.contains("runs here"), "\(label): \(result)")
         #expect(try L.eventually(30) { try Self.running() == ["lab-pvh"] }, "\(label): \((try? Self.rows()) ?? [])")
         #expect(try S.domid("lab-pvh") == before, "\(label): the source is not the one running")
+        #expect(try L.eventually(30) { try !L.xlNames().contains("lab-pvh--incoming") }, "\(label): the receiver left its copy: \((try? Self.rows()) ?? [])")
         #expect(L.eventually(30) { (Self.uptimes("lab-pvh").last ?? 0) > uptime + 2 }, "\(label): the source did not run on")
     }
 

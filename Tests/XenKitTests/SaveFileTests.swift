@@ -137,3 +137,13 @@ import Musl
         #expect(missing.message.contains("/nonexistent/x.save"))
     }
 }
+
+@Suite struct StreamPeekTests {
+    @Test func acceptsLibxlsHeaderOnly() {
+        let good = Array("LibxlFmt".utf8) + [0, 0, 0, 2, 0, 0, 0, 0]
+        #expect(StreamPeek.problem(withHeader: good) == nil)
+        #expect(StreamPeek.problem(withHeader: Array("XXXXXXXX".utf8) + [0, 0, 0, 2, 0, 0, 0, 0])?.contains("LibxlFmt") == true)
+        #expect(StreamPeek.problem(withHeader: Array("LibxlFmt".utf8) + [0, 0, 0, 3, 0, 0, 0, 0])?.contains("version 3") == true)
+        #expect(StreamPeek.problem(withHeader: Array("Libxl".utf8)) != nil)
+    }
+}

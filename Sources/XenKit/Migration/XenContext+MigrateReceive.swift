@@ -47,6 +47,11 @@ extension XenContext {
         let incoming = name + "--incoming"
         config.rename(to: incoming)
         try checkCanBuild(config)
+        // Checked here, not left to libxl: a wrong header crashes libxl 4.17's stream reader.
+        guard let start = StreamPeek.peek(channel.receiveFD, count: StreamPeek.headerSize, timeout: 120) else {
+            throw fail("the stream ended (or stalled) before the libxl stream began")
+        }
+        if let problem = StreamPeek.problem(withHeader: start) { throw fail(problem) }
 
         let mark = logger.mark()
         let id: DomainID
