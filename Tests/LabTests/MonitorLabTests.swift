@@ -8,6 +8,7 @@ import Testing
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct MonitorLabTests {
     typealias L = LifecycleLabTests
+    typealias S = ShutdownActionsLabTests
     static let config = Lab.domainConfigs + "/lab-pv.cfg"
 
     /// A monitor in the background, its JSON lines in a file.
@@ -129,8 +130,19 @@ struct MonitorLabTests {
         M.cleanUp()
         defer { M.cleanUp() }
         let (source, _) = try M.startGuest()
-        let monitor = try Monitor(["--domain", "lab-pvh"])
-        Lab.must(try Lab.run(Lab.xk, ["migrate", "-s", "env", "lab-pvh", M.path], timeout: 600))
+        var monitor = try Monitor(["--domain", "lab-pvh"])
+        var result = try Lab.run(Lab.xk, ["migrate", "-s", "env", "lab-pvh", M.path], timeout: 600)
+        if result.status != 0 && result.stderr.contains("did not respond to suspend request") {
+            // Issue 5's open problem: now and then a guest does not answer the suspend request
+            // (the source runs on, as it must). Once more, with a monitor of its own.
+            print("migrationShowsOnBothSides: the guest did not answer the suspend request; migrating again")
+            #expect(monitor.stop())
+            #expect(try S.domid("lab-pvh") == source, "the source is not the one running: \(result)")
+            Thread.sleep(forTimeInterval: 5)
+            monitor = try Monitor(["--domain", "lab-pvh"])
+            result = try Lab.run(Lab.xk, ["migrate", "-s", "env", "lab-pvh", M.path], timeout: 600)
+        }
+        Lab.must(result)
         #expect(L.eventually(15) { monitor.kinds.contains("destroyed") && monitor.kinds.contains("started") }, "\(monitor.log)")
         #expect(monitor.stop())
         let events = monitor.events
