@@ -138,11 +138,8 @@ struct TopCommand: ParsableCommand {
         return left ? text + fill : fill + text + " "
     }
 
+    /// `value` with `digits` decimals, rounded as printf rounds.
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        let scale = digits == 1 ? 10.0 : 100.0
-        let rounded = (value * scale).rounded() / scale
-        let whole = Int(rounded.rounded(.towardZero))
-        let fraction = Int(((rounded - Double(whole)) * scale).rounded().magnitude)
-        return "\(whole).\(digits == 2 && fraction < 10 ? "0" : "")\(fraction)"
+        cFormat("%.*f", Int32(digits), value)
     }
 }

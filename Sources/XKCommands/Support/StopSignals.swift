@@ -39,13 +39,6 @@ enum StopSignals {
         return fds[0]
     }
 
-    /// Whether a stop signal has arrived.
-    static var received: Bool {
-        guard pipeEnds.read >= 0 else { return false }
-        var fds = pollfd(fd: pipeEnds.read, events: Int16(POLLIN), revents: 0)
-        return poll(&fds, 1, 0) > 0
-    }
-
     /// Blocks the calling thread until a stop signal arrives.
     static func wait() {
         let fd = install()

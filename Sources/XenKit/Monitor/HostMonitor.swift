@@ -89,7 +89,7 @@ public final class HostMonitor {
         while true {
             let wait = max(0, nextPoll - MonotonicSeconds.now())
             let fired = try watcher.wait(milliseconds: Int32(wait * 1000), wake: stop, limit: options.batchLimit)
-            if Self.isReadable(stop) { return }
+            if isReadable(stop) { return }
             var dirty: Set<DomainID> = []
             for event in fired {
                 guard let id = Self.domain(ofPath: event.path) else { continue }
@@ -221,8 +221,4 @@ public final class HostMonitor {
         return UInt32(digits).map { DomainID($0) }
     }
 
-    private static func isReadable(_ fd: Int32) -> Bool {
-        var fds = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&fds, 1, 0) > 0
-    }
 }

@@ -90,10 +90,13 @@ final class WakePipe: @unchecked Sendable {
     }
 
     /// Whether ``signal()`` was called (the byte stays in the pipe).
-    var isSignalled: Bool {
-        var fds = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-        return poll(&fds, 1, 0) > 0
-    }
+    var isSignalled: Bool { isReadable(readEnd) }
+}
+
+/// Whether `fd` has something to read now (poll with no wait).
+func isReadable(_ fd: Int32) -> Bool {
+    var fds = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&fds, 1, 0) > 0
 }
 
 /// pipe(2) with both ends close-on-exec and non-blocking (pipe2 needs _GNU_SOURCE, which the
