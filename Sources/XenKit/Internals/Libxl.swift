@@ -56,13 +56,14 @@ enum Libxl {
         return .success(buffer.map { domainInfo(ctx, $0, name: names) })
     }
 
-    static func domainInfo(_ ctx: OpaquePointer, _ id: DomainID) -> Result<DomainInfo, LibxlFailure> {
+    /// - Parameter name: look up the name too (a xenstore read); without, `name` is nil.
+    static func domainInfo(_ ctx: OpaquePointer, _ id: DomainID, name: Bool = true) -> Result<DomainInfo, LibxlFailure> {
         var raw = libxl_dominfo()
         libxl_dominfo_init(&raw)
         defer { libxl_dominfo_dispose(&raw) }
         let rc = libxl_domain_info(ctx, &raw, id.rawValue)
         guard rc == 0 else { return .failure(LibxlFailure(code: rc)) }
-        return .success(domainInfo(ctx, raw))
+        return .success(domainInfo(ctx, raw, name: name))
     }
 
     static func domainID(_ ctx: OpaquePointer, name: String) -> Result<DomainID, LibxlFailure> {

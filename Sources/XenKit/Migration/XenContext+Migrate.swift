@@ -53,6 +53,23 @@ extension XenContext {
                         progress: (@Sendable (MigrationProgress) -> Void)? = nil) throws(XenError) -> MigrationResult {
         let name = try domain(id).name ?? "\(id)"
         let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
+        let watch = SuspendWatch()
+        /// Where the domain is when resuming it failed: still suspended here, gone (it did
+        /// not suspend but shut down, crashed or rebooted under the request: its own
+        /// on_* action then applies), or running after all.
+        func whereAfterFailedResume(_ code: Int32) -> String {
+            let now = try? domain(id)
+            if let died = watch.otherShutdown, died != .suspend {
+                let state = now == nil ? "it is no longer on this host" : "it is left here shut down"
+                return "the guest did not suspend: it shut down (\(died.rawValue)) under the suspend request, so \(state); \(died == .unknown ? "it is destroyed, as for any unknown reason" : "its on_\(died.rawValue) action applies") (see xk list); the receiver never started it"
+            }
+            guard let now else {
+                return "the domain is no longer on this host (it went away during the migration); the receiver never started it"
+            }
+            return now.isShutdown
+                ? "resuming it here failed too (\(LibxlCode.name(code))): it is suspended here as '\(name)'; the receiver never started it"
+                : "the domain runs here, as '\(name)'"
+        }
         func failedHere(_ problem: String, suspended: Bool, messages: [String] = [], code: Int32? = nil) -> XenError {
             var where_ = "the domain was not touched and runs here"
             if suspended {
@@ -60,9 +77,7 @@ extension XenContext {
                 switch Libxl.resume(ctx, id) {
                 case .success: where_ = "the domain runs here again, as '\(name)'"
                 case .failure(let failure):
-                    where_ = (try? domain(id))?.isShutdown == true
-                        ? "resuming it here failed too (\(LibxlCode.name(failure.code))): it is suspended here as '\(name)'; the receiver never started it"
-                        : "the domain runs here, as '\(name)'"
+                    where_ = whereAfterFailedResume(failure.code)
                 }
             }
             return XenError(code: .operationFailed, message: "cannot migrate domain '\(name)': \(problem)",
@@ -80,7 +95,6 @@ extension XenContext {
         // Progress and the moment the domain stops here (the start of the downtime).
         let clock = ContinuousClock()
         let started = clock.now
-        let watch = SuspendWatch()
         logger.observeProgress { report in
             watch.step(report)
             progress?(MigrationProgress(bytes: relay.bytesSent, seconds: started.duration(to: clock.now).inSeconds,
@@ -133,11 +147,21 @@ extension XenContext {
     }
 }
 
-/// Notices when the migrating domain stops (suspends) and counts libxc's memory passes.
+/// Notices when the migrating domain stops (suspends, or dies instead) and counts libxc's
+/// memory passes.
 private final class SuspendWatch: Sendable {
-    private let state = Mutex<(suspendedAt: ContinuousClock.Instant?, iterations: Int?)>((nil, nil))
+    private struct State {
+        var suspendedAt: ContinuousClock.Instant?
+        var shutdown: ShutdownReason?
+        var iterations: Int?
+    }
+    private let state = Mutex(State())
 
+    /// When the domain was first seen suspended.
     var suspendedAt: ContinuousClock.Instant? { state.withLock { $0.suspendedAt } }
+    /// How the domain was first seen shut down: `.suspend` normally; anything else means
+    /// the guest crashed, rebooted or powered off instead of suspending.
+    var otherShutdown: ShutdownReason? { state.withLock { $0.shutdown } }
     var iterations: Int? { state.withLock { $0.iterations } }
 
     /// "Frames iteration 3 of 5" -> 3.
@@ -155,9 +179,13 @@ private final class SuspendWatch: Sendable {
         let done = Atomic<Bool>(false)
         let started = startDetachedThread { [self] in
             while !stop.load(ordering: .relaxed) {
-                if case .success(let info) = Libxl.domainInfo(context.ctx, id), info.isShutdown {
+                if case .success(let info) = Libxl.domainInfo(context.ctx, id, name: false), info.isShutdown {
                     let now = clock.now
-                    state.withLock { if $0.suspendedAt == nil { $0.suspendedAt = now } }
+                    let reason = info.shutdownReason ?? .unknown
+                    state.withLock {
+                        $0.shutdown = reason
+                        if reason == .suspend { $0.suspendedAt = now }
+                    }
                     break
                 }
                 usleep(10_000)   // the resolution of the downtime figure; each poll is a hypercall
