@@ -28,6 +28,9 @@ struct ShutdownActionsLabTests {
     }
 
     static func cleanUp() {
+        // A watcher left by an earlier test (xl's daemon or xk's) could rebuild lab-pv after
+        // the destroy below, if that guest was rebooting: stop them first.
+        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]l create' ; pkill -KILL -f '[x]k watch'"])
         L.cleanUp("lab-pv")
         for name in (try? L.xlNames()) ?? [] where name.hasPrefix("lab-pv-") { _ = try? Lab.xl("destroy", name) }
         try? FileManager.default.removeItem(atPath: "/var/log/xen/xk-lab-pv.log")
@@ -57,9 +60,12 @@ struct ShutdownActionsLabTests {
         // seconds, so the destroy may land while the watcher rebuilds it (no domain to destroy
         // for a moment, or a new one just after): the operator destroys again until it stays
         // gone, as a script would.
+        // Gone means gone for 3 s: in a gap of the watcher's rebuild the name is briefly absent.
         #expect(try L.eventually(60) {
             _ = try Lab.xl("destroy", "lab-pv")
             Thread.sleep(forTimeInterval: 1)
+            guard try !L.xlNames().contains("lab-pv") else { return false }
+            Thread.sleep(forTimeInterval: 3)
             return try !L.xlNames().contains("lab-pv") && (tool == "xl" || Self.watcherLog("lab-pv").contains("done: the domain is gone"))
         }, "\(Self.watcherLog("lab-pv"))")
     }
