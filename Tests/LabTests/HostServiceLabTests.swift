@@ -26,8 +26,8 @@ struct HostServiceLabTests {
     }
 
     static func cleanUp() {
-        if daemonRuns() { _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]k daemon'"]) }
-        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]k watch'"])
+        if daemonRuns() { _ = try? Lab.killAll("[x]k daemon") }
+        _ = try? Lab.killAll("[x]k watch")
         S.cleanUp()
         _ = try? Lab.xk("undefine", "lab-pv")
         try? FileManager.default.removeItem(atPath: log)
@@ -59,7 +59,7 @@ struct HostServiceLabTests {
         let first = try #require(try S.domain("lab-pv"))
         let firstID = try #require(first["domid"] as? Int)
         // Its own watcher dies; the service takes the domain over.
-        _ = try Lab.run("sh", ["-c", "pkill -KILL -f '[x]k watch'"])
+        try Lab.killAll("[x]k watch")
         let daemon = try Self.startDaemon()
         #expect(L.eventually(20) { Self.daemonLog().contains("following domain 'lab-pv' (\(firstID))") }, "\(Self.daemonLog())")
         // The service dies too, before the guest reboots.

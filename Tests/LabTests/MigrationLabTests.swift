@@ -22,7 +22,7 @@ struct MigrationLabTests {
     }
 
     static func cleanUp() {
-        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]k watch'"])
+        _ = try? Lab.killAll("[x]k watch")
         for row in (try? rows()) ?? [] where row.name.hasPrefix("lab-") { _ = try? Lab.xl("destroy", row.name) }
         for name in ["lab-pvh", "lab-pv"] { L.cleanUp(name) }
     }

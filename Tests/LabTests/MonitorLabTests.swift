@@ -133,8 +133,8 @@ struct MonitorLabTests {
         var monitor = try Monitor(["--domain", "lab-pvh"])
         var result = try Lab.run(Lab.xk, ["migrate", "-s", "env", "lab-pvh", M.path], timeout: 600)
         if result.status != 0 && result.stderr.contains("did not respond to suspend request") {
-            // Issue 5's open problem: now and then a guest does not answer the suspend request
-            // (the source runs on, as it must). Once more, with a monitor of its own.
+            // The lab's emulator can upset a guest under a suspend request (Scripts/lab/run,
+            // dom0_max_vcpus): the source runs on, as it must. Once more, with a monitor of its own.
             print("migrationShowsOnBothSides: the guest did not answer the suspend request; migrating again")
             #expect(monitor.stop())
             #expect(try S.domid("lab-pvh") == source, "the source is not the one running: \(result)")

@@ -22,7 +22,7 @@ struct SaveRestoreLabTests {
     static func readyCount() -> Int { L.console("lab-pv").components(separatedBy: "XENKIT-GUEST-READY").count - 1 }
 
     static func cleanUp() {
-        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]k watch'"])
+        _ = try? Lab.killAll("[x]k watch")
         S.cleanUp()
         try? FileManager.default.removeItem(atPath: folder)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -30,7 +30,7 @@ struct ShutdownActionsLabTests {
     static func cleanUp() {
         // A watcher left by an earlier test (xl's daemon or xk's) could rebuild lab-pv after
         // the destroy below, if that guest was rebooting: stop them first.
-        _ = try? Lab.run("sh", ["-c", "pkill -KILL -f '[x]l create' ; pkill -KILL -f '[x]k watch'"])
+        _ = try? Lab.killAll("[x]l create", "[x]k watch")
         L.cleanUp("lab-pv")
         for name in (try? L.xlNames()) ?? [] where name.hasPrefix("lab-pv-") { _ = try? Lab.xl("destroy", name) }
         try? FileManager.default.removeItem(atPath: "/var/log/xen/xk-lab-pv.log")

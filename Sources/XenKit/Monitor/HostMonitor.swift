@@ -220,5 +220,4 @@ public final class HostMonitor {
         let digits = path.dropFirst(prefix.count).prefix { $0 != "/" }
         return UInt32(digits).map { DomainID($0) }
     }
-
 }

@@ -44,6 +44,14 @@ enum Lab {
         var description: String { "status \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
+    /// Kills (SIGKILL) every process whose command line matches one of `patterns`, as
+    /// `pkill -f` matches; write the first letter in brackets ("[x]k watch") so that the
+    /// pattern does not match the shell that runs pkill.
+    @discardableResult
+    static func killAll(_ patterns: String...) throws -> Output {
+        try run("sh", ["-c", patterns.map { "pkill -KILL -f '\($0)'" }.joined(separator: " ; ")])
+    }
+
     /// Runs a program (looked up on PATH) and waits for it, within a time limit.
     ///
     /// Why posix_spawn and not Foundation's Process: `xl create` leaves a daemon behind, and in
