@@ -172,29 +172,51 @@ private final class SuspendWatch: Sendable {
         }
     }
 
-    /// Polls the domain every 10 ms on a thread of its own until the returned closure is
-    /// called; records when it is first seen shut down (suspended).
+    /// Follows the domain on a thread of its own until the returned closure is called;
+    /// records when it is first seen shut down (suspended).
+    ///
+    /// Why a watch, not a poll: xenstored fires `@releaseDomain` when any domain shuts down
+    /// (a suspend included), so the thread sleeps through the seconds of pre-copy and reads
+    /// the domain's state only when something happened. A 10 ms poll cost a hypercall and a
+    /// wake-up a hundred times a second, on the same CPU as libxl's save helper (in the lab,
+    /// dom0's only vCPU). Without a xenstore connection it polls every 10 ms, as before.
     func follow(_ id: DomainID, context: XenContext, clock: ContinuousClock) -> () -> Void {
         let stop = Atomic<Bool>(false)
         let done = Atomic<Bool>(false)
+        var wake: [Int32] = [-1, -1]
+        let canWake = makeNonBlockingPipe(&wake)
+        let (wakeRead, wakeWrite) = (wake[0], wake[1])
         let started = startDetachedThread { [self] in
+            defer { done.store(true, ordering: .relaxed) }
+            let watcher = try? XenStoreWatcher()
+            var watching = canWake && (try? watcher?.add(.releaseDomain)) != nil
             while !stop.load(ordering: .relaxed) {
-                if case .success(let info) = Libxl.domainInfo(context.ctx, id, name: false), info.isShutdown {
-                    let now = clock.now
-                    let reason = info.shutdownReason ?? .unknown
-                    state.withLock {
-                        $0.shutdown = reason
-                        if reason == .suspend { $0.suspendedAt = now }
-                    }
-                    break
+                if record(id, context: context, clock: clock) { break }
+                if watching, let watcher {
+                    // Also wakes once a second, in case a watch event was missed.
+                    if (try? watcher.wait(milliseconds: 1000, wake: wakeRead)) == nil { watching = false }
+                } else {
+                    usleep(10_000)   // the resolution of the downtime figure without a watch
                 }
-                usleep(10_000)   // the resolution of the downtime figure; each poll is a hypercall
             }
-            done.store(true, ordering: .relaxed)
         }
         return {
             stop.store(true, ordering: .relaxed)
+            if canWake { _ = write(wakeWrite, "x", 1) }
             while started && !done.load(ordering: .relaxed) { usleep(1_000) }
+            if canWake { close(wakeRead); close(wakeWrite) }
         }
+    }
+
+    /// Reads the domain's state once; true (and recorded) when it is shut down.
+    private func record(_ id: DomainID, context: XenContext, clock: ContinuousClock) -> Bool {
+        guard case .success(let info) = Libxl.domainInfo(context.ctx, id, name: false), info.isShutdown else { return false }
+        let now = clock.now
+        let reason = info.shutdownReason ?? .unknown
+        state.withLock {
+            $0.shutdown = reason
+            if reason == .suspend { $0.suspendedAt = now }
+        }
+        return true
     }
 }
