@@ -29,7 +29,9 @@
  * "subclassed" by embedding `xentoollog_logger` first and appending private data
  * (see XTL_NEW_LOGGER in xentoollog.h); this is that layout with a sink and its context.
  * The vmessage entry formats the va_list here, because Swift cannot take a va_list in a
- * C function pointer; the sink gets the finished message.
+ * C function pointer; the sink gets the finished message. Messages below `minimum_level`
+ * are dropped before they are formatted: libxl and the save helper log hundreds of debug
+ * lines per operation, and formatting each one and handing it to Swift costs time.
  */
 #include <stdio.h>
 
@@ -46,6 +48,7 @@ typedef struct cxen_logger {
     cxen_log_sink sink;
     cxen_progress_sink progress_sink;
     void *context;
+    int minimum_level;
 } cxen_logger;
 
 static inline void cxen_logger_progress(xentoollog_logger *logger, const char *log_context,
@@ -61,6 +64,8 @@ static inline void cxen_logger_vmessage(xentoollog_logger *logger, xentoollog_le
                                         int errnoval, const char *log_context,
                                         const char *format, va_list arguments) {
     cxen_logger *self = (cxen_logger *)logger;
+    if ((int)level < self->minimum_level)
+        return;
     char message[2048];
     vsnprintf(message, sizeof message, format, arguments);
     if (self->sink)
@@ -69,13 +74,15 @@ static inline void cxen_logger_vmessage(xentoollog_logger *logger, xentoollog_le
 
 /* Fills in `logger`; the ctx never destroys its logger, so `destroy` stays NULL. */
 static inline void cxen_logger_init(cxen_logger *logger, cxen_log_sink sink,
-                                    cxen_progress_sink progress_sink, void *context) {
+                                    cxen_progress_sink progress_sink, void *context,
+                                    int minimum_level) {
     logger->base.vmessage = cxen_logger_vmessage;
     logger->base.progress = cxen_logger_progress;
     logger->base.destroy = NULL;
     logger->sink = sink;
     logger->progress_sink = progress_sink;
     logger->context = context;
+    logger->minimum_level = minimum_level;
 }
 
 static inline xentoollog_logger *cxen_logger_as_xtl(cxen_logger *logger) {

@@ -1,8 +1,9 @@
 // Why this file exists: libxl must be given a xentoollog logger (a NULL logger crashes it),
 // and the stock stdio logger writes every libxl message to stderr. `xk` promises one clear
-// line per failure, so libxl's messages come here instead: they are kept in a small ring
-// (attached to the `XenError` of the operation that failed) and echoed to stderr only when
-// the operator asks for it (`xk -v`).
+// line per failure, so libxl's messages come here instead: errors are kept in a small ring
+// (attached to the `XenError` of the operation that failed), and messages are echoed to
+// stderr only when the operator asks for it (`xk -v`). Nothing else is wanted, so the C side
+// drops lower levels before formatting them (a restore logs hundreds of debug lines).
 //
 // The logger is a C struct (`cxen_logger`, see shim.h) whose first member is the
 // `xentoollog_logger` vtable; its `context` points back at this object, unretained: the
@@ -62,7 +63,9 @@ final class ToolLogger: @unchecked Sendable {
         self.echoLevel = echoLevel
         raw = .allocate(capacity: 1)
         raw.initialize(to: cxen_logger())
-        cxen_logger_init(raw, toolLoggerSink, toolProgressSink, Unmanaged.passUnretained(self).toOpaque())
+        let kept = min(echoLevel ?? .error, .error)
+        cxen_logger_init(raw, toolLoggerSink, toolProgressSink, Unmanaged.passUnretained(self).toOpaque(),
+                         Int32(kept.rawValue))
     }
 
     deinit {
@@ -87,10 +90,10 @@ final class ToolLogger: @unchecked Sendable {
         state.withLock { $0.progressObserver = observer }
     }
 
-    fileprivate func progress(_ report: LibxlProgress) {
-        // Copy while locked, invoke unlocked.
-        let observer = state.withLock { $0.progressObserver }
-        observer?(report)
+    fileprivate func progress(_ report: () -> LibxlProgress) {
+        // Copy while locked, invoke unlocked; build the report only for an observer.
+        guard let observer = state.withLock({ $0.progressObserver }) else { return }
+        observer(report())
     }
 
     fileprivate func record(level: LogLevel, text: String) {
@@ -131,5 +134,5 @@ struct LibxlProgress: Sendable {
 private let toolProgressSink: cxen_progress_sink = { owner, doing, _, done, total in
     guard let owner else { return }
     let logger = Unmanaged<ToolLogger>.fromOpaque(owner).takeUnretainedValue()
-    logger.progress(LibxlProgress(doing: doing.map { String(cString: $0) } ?? "", done: UInt64(done), total: UInt64(total)))
+    logger.progress { LibxlProgress(doing: doing.map { String(cString: $0) } ?? "", done: UInt64(done), total: UInt64(total)) }
 }
