@@ -125,11 +125,13 @@ def main():
     parser.add_argument("--lifecycle-rounds", type=int, default=5,
                         help="rounds for create and destroy (each builds a real guest)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--move-only", action="store_true",
+                        help="only save, restore and migrate (rounds: --lifecycle-rounds)")
     args = parser.parse_args()
 
     subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
     results = []
-    for name, xl_argv, xk_argv, setup, teardown in cases(args.xk):
+    for name, xl_argv, xk_argv, setup, teardown in ([] if args.move_only else cases(args.xk)):
         lifecycle = setup is not None or teardown is not None
         rounds = args.lifecycle_rounds if lifecycle else args.rounds
 
@@ -164,7 +166,8 @@ def main():
         }
         row["ratio"] = row["xk_median_ms"] / row["xl_median_ms"]
         results.append(row)
-    results += resize_rounds(args.xk, args.lifecycle_rounds)
+    if not args.move_only:
+        results += resize_rounds(args.xk, args.lifecycle_rounds)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import bench_move
     results += bench_move.save_restore_rounds(args.xk, args.lifecycle_rounds)
