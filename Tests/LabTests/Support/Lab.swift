@@ -70,7 +70,9 @@ enum Lab {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ["/usr/bin/timeout", String(timeout), program] + arguments
+        // -k: a command that ignores SIGTERM, or cannot act on it, is killed 10 s later, so
+        // a stuck command fails its test instead of stopping the whole run.
+        let argv = ["/usr/bin/timeout", "-k", "10", String(timeout), program] + arguments
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
