@@ -24,10 +24,6 @@ final class TransportProcess {
             throw XenError(code: .operationFailed, message: "cannot make pipes for the migration transport: \(String(cString: strerror(errno)))")
         }
         for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        // The whole stream goes through this pipe: at 1 MiB rather than 64 KiB, the relay and
-        // the transport wake each other far less often. 1031 is F_SETPIPE_SZ (Linux), which
-        // Glibc does not export without _GNU_SOURCE.
-        _ = fcntl(toChild[1], 1031, 1 << 20)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
