@@ -7,7 +7,7 @@ struct SaveCommand: ParsableCommand {
         commandName: "save",
         abstract: "Save a domain's state to a file (xl's format), then destroy it.",
         discussion: """
-            The file is xl's own format, so `xl restore` reads it and `xk restore` reads xl's. Unlike xl, the domain is destroyed only once the file is on disk for good: written to a temporary name beside FILE, flushed with fsync, renamed, and its header and end read back. If anything fails, the partial file is removed and the domain runs again. CONFIG, an xl.cfg, is stored in the file instead of the domain's own config.
+            The file is xl's own format, so `xl restore` reads it and `xk restore` reads xl's. Unlike xl, the domain is destroyed only once the file is on disk for good: written to a temporary name beside FILE, flushed with fsync, renamed, and its header and end read back. If anything fails before the rename, the temporary file is removed, FILE is left as it was and the domain runs again; SIGINT, SIGTERM and SIGHUP roll the save back the same way (or, once FILE is replaced, let it complete). The file is mode 0600: it holds the guest's memory. CONFIG, an xl.cfg, is stored in the file instead of the domain's own config.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -36,11 +36,18 @@ struct SaveCommand: ParsableCommand {
         let id = try state.resolve(domain)
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let after: XenContext.AfterSave = leavePaused ? .keepPaused : checkpoint ? .keepRunning : .destroy
-        let watched = after != .destroy && context.isMarkedWatched(id)
-        let result = try context.save(id, to: file, after: after, configJSON: override)
-        if watched {
-            // The watcher ended when the domain suspended for the save; follow it again.
-            try ShutdownActions.arrange(for: id, name: result.name, context: context, foreground: false, afterSuspend: true)
+        let watched = context.isMarkedWatched(id)
+        _ = StopSignals.install()   // a signal now rolls the save back (or lets it complete)
+        let result = try context.save(id, to: file, after: after, configJSON: override,
+                                      stopRequested: { StopSignals.pending() }) { id in
+            // The watcher ended when the domain suspended for the save; follow it again
+            // (after -c and -p, and after a failed save that resumed it).
+            guard watched, let name = context.name(of: id) else { return }
+            do {
+                try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false, afterSuspend: true)
+            } catch {
+                printError("xk: \(error)")
+            }
         }
         let kept = switch after {
         case .destroy: "destroyed"

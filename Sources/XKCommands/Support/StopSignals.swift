@@ -1,6 +1,8 @@
-// SIGINT and SIGTERM as a file descriptor: the long-running commands (monitor, top,
+// SIGINT, SIGTERM and SIGHUP as a file descriptor: the long-running commands (monitor, top,
 // xenstore-watch) wait in poll() on their work and on this pipe, and stop cleanly when it
-// becomes readable. The handler only write()s a byte, which is async-signal-safe.
+// becomes readable; save and migrate poll it between steps (`pending`), and roll back or
+// complete instead of dying half way. The handler only write()s a byte, which is
+// async-signal-safe.
 import XenKit
 
 #if canImport(Glibc)
@@ -29,14 +31,23 @@ enum StopSignals {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        signal(SIGHUP, handler)
         // The mask is inherited across exec: a parent that blocked these signals (some test
         // runners and service managers do) would leave them pending here for ever.
         var unblock = sigset_t()
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return fds[0]
+    }
+
+    /// Whether a stop signal has arrived (installing the handlers first if need be); does
+    /// not block.
+    static func pending() -> Bool {
+        var fds = pollfd(fd: install(), events: Int16(POLLIN), revents: 0)
+        return poll(&fds, 1, 0) > 0
     }
 
     /// Blocks the calling thread until a stop signal arrives.

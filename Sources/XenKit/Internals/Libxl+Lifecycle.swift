@@ -24,9 +24,10 @@ extension Libxl {
         return .success(DomainID(domid))
     }
 
-    struct CreateFailure: Error {
+    struct CreateFailure: Error, Equatable {
         var code: Int32
         var domain: DomainID?
+        var messages: [String] = []
     }
 
     static func pause(_ ctx: OpaquePointer, _ id: DomainID) -> Result<Void, LibxlFailure> {

@@ -10,9 +10,11 @@ import Glibc
 import Musl
 #endif
 
-/// A failed libxl call: its return code (negative `ERROR_*`).
-struct LibxlFailure: Error {
+/// A failed libxl call: its return code (negative `ERROR_*`), and what libxl logged at
+/// error level while it ran, when the caller collected it (the seam's live side does).
+struct LibxlFailure: Error, Equatable {
     var code: Int32
+    var messages: [String] = []
 }
 
 enum LibxlCode {

@@ -1,14 +1,9 @@
 // Save and restore, in xl's file format (SaveFileHeader.swift), with what xl lacks: the file
 // is durable before the domain is destroyed, and a failure never loses the domain.
 //
-// Save, step by step (xl: tools/xl/xl_saverestore.c, save_domain):
-//   1. the config to store: the one libxl keeps for the domain, or the operator's override;
-//   2. a temporary file beside the target (same folder, so the rename is atomic), O_EXCL;
-//   3. xl's header, then libxl streams the domain into it (the domain is suspended);
-//   4. fsync, close (checked: xl checks neither), rename over the target, fsync the folder;
-//   5. read the file back: header, config, libxl's ident and END record;
-//   6. only then destroy the domain (or resume it, paused with -p, running with -c).
-// A failure in 2-5 removes the temporary or final file and resumes the domain.
+// Save (xl: tools/xl/xl_saverestore.c, save_domain) runs as SaveWorkflow, a state machine
+// with a thin driver (Workflows/): a temporary file beside FILE, xl's header, libxl's stream,
+// fsync, close, a read-back, and only then the rename over FILE and the domain's end.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -36,82 +31,41 @@ extension XenContext {
 
     /// Saves a domain to a file in xl's format, durably, then destroys or keeps it.
     ///
+    /// The steps and what each failure leaves are SaveWorkflow's (Workflows/SaveWorkflow.swift).
+    ///
     /// - Parameters:
     ///   - configJSON: the config to store instead of the domain's own (libxl JSON), as xl
     ///     save's CONFIG argument.
-    /// - Throws: ``XenError``; the domain then runs as before (or, when even resuming it
-    ///   failed, the message says so), and no file is left at `path` or beside it.
+    ///   - stopRequested: polled between steps; once true, the save rolls back if FILE was
+    ///     not replaced yet, and completes if it was.
+    ///   - whenResumed: called when the domain was suspended and runs (or is paused) again,
+    ///     after a failure or with `-c`/`-p`: its shutdown-action watcher ended at the suspend.
+    /// - Throws: ``XenError`` that says where the domain is and that FILE was not touched
+    ///   (or holds the new save), and names every rollback step that failed.
     public func save(_ id: DomainID, to path: String, after: AfterSave = .destroy,
-                     configJSON: String? = nil) throws(XenError) -> SaveResult {
+                     configJSON: String? = nil, stopRequested: @escaping () -> Bool = { false },
+                     whenResumed: (DomainID) -> Void = { _ in }) throws(XenError) -> SaveResult {
         let name = try domain(id).name ?? "\(id)"
         let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = "\(folder.isEmpty ? "" : folder)/.\(base).xk-partial-\(getpid())"
-
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw XenError(code: .invalidArgument, message: "cannot save domain '\(name)' to \(path): cannot create \(temporary): \(String(cString: strerror(errno)))",
+        if path.hasSuffix("/") || path.isEmpty {
+            throw XenError(code: .invalidArgument, message: "cannot save domain '\(name)' to '\(path)': that is a folder, not a file",
                            hint: "the domain was not touched")
         }
-        var fdOpen = true
-        func abandon(_ problem: String, libxlCode: Int32? = nil, messages: [String] = [], suspended: Bool) -> XenError {
-            if fdOpen { close(fd); fdOpen = false }
-            unlink(temporary)
-            unlink(path)   // a file renamed into place but found bad
-            var state = "the domain was not touched"
-            if suspended {
-                state = "the domain runs again"
-                if case .failure(let failure) = Libxl.resume(ctx, id) {
-                    if (try? domain(id))?.isShutdown == true {
-                        state = "resuming the domain failed too (\(LibxlCode.name(failure.code))): it is suspended; xk destroy \(name) or retry"
-                    }
-                }
-            }
-            return XenError(code: .operationFailed, message: "cannot save domain '\(name)' to \(path): \(problem)",
-                            hint: state, libxlCode: libxlCode, libxlMessages: messages)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let temporary = SaveWorkflow.temporaryName(for: path, pid: getpid())
+        var driver = SaveDriver(
+            machine: SaveWorkflow(name: name, path: path, temporary: temporary, after: after),
+            control: LiveDomainControl(context: self), files: LiveSaveFiles(), id: id,
+            header: SaveFileHeader(configJSON: json).encoded(), configJSON: json, stopRequested: stopRequested)
+        switch driver.run() {
+        case .saved(let bytes, _, let resumed):
+            if resumed { whenResumed(id) }
+            return SaveResult(name: name, bytes: bytes, seconds: started.duration(to: clock.now).inSeconds)
+        case .failed(let error, _, let resumed):
+            if resumed { whenResumed(id) }
+            throw error
         }
-
-        if let problem = writeAll(fd, SaveFileHeader(configJSON: json).encoded()) {
-            throw abandon("cannot write the header: \(problem)", suspended: false)
-        }
-        let mark = logger.mark()
-        if case .failure(let failure) = Libxl.suspend(ctx, id, fd: fd) {
-            let messages = logger.errors(since: mark)
-            throw abandon(messages.last.map(Self.trimLibxlPrefix) ?? "libxl could not stream the domain",
-                          libxlCode: failure.code, messages: messages, suspended: true)
-        }
-        if fsync(fd) != 0 { throw abandon("cannot flush it to disk: \(String(cString: strerror(errno)))", suspended: true) }
-        fdOpen = false
-        if close(fd) != 0 { throw abandon("cannot close it: \(String(cString: strerror(errno)))", suspended: true) }
-        if !renameFile(temporary, to: path) { throw abandon("cannot rename it into place: \(String(cString: strerror(errno)))", suspended: true) }
-        syncDirectory(parentOf: path)
-
-        // Read back what a restore will read, before the only other copy goes.
-        let bytes: Int
-        do throws(XenError) {
-            let file = try SaveFile(path: path)
-            defer { file.close() }
-            guard file.header.configJSON == json else {
-                throw XenError(code: .operationFailed, message: "the config read back differs from the one written")
-            }
-            bytes = file.size
-        } catch {
-            throw abandon("reading it back failed: \(error.message)", suspended: true)
-        }
-
-        switch after {
-        case .destroy:
-            try destroy(id)
-        case .keepPaused:
-            try pause(id)
-            try perform("resume \(describe(id)) after saving it") { Libxl.resume($0, id) }
-        case .keepRunning:
-            try perform("resume \(describe(id)) after saving it") { Libxl.resume($0, id) }
-        }
-        return SaveResult(name: name, bytes: bytes, seconds: started.duration(to: clock.now).inSeconds)
     }
 
     /// The config libxl keeps for a running domain, as the JSON a save file or a migration

@@ -53,12 +53,22 @@ func removeFile(_ path: String) throws(XenError) {
 }
 
 /// fsync of a folder, so that a rename or an unlink in it survives a power cut.
-func syncDirectory(parentOf path: String) {
-    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    _ = fsync(fd)
-    close(fd)
+/// A relative path's folder is the working folder, not `/` (finding 17 of issue 12).
+@discardableResult
+func syncDirectory(parentOf path: String) -> Result<Void, SystemFailure> {
+    syncFolder(parentFolder(of: path))
+}
+
+/// fsync of a folder itself.
+func syncFolder(_ folder: String) -> Result<Void, SystemFailure> {
+    switch FileDescriptor.open(folder, O_RDONLY | O_DIRECTORY) {
+    case .success(let fd):
+        let synced = fd.sync()
+        _ = fd.close()
+        return synced
+    case .failure(let failure):
+        return .failure(failure)
+    }
 }
 
 /// The names in a folder (without "." and ".."); empty when the folder does not exist.

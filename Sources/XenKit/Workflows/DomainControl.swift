@@ -1,0 +1,72 @@
+// The seam under libxl for the workflows (save, restore, migration send and receive): the
+// calls they make, as a protocol. `LiveDomainControl` is today's libxl; the unit tests put a
+// fake in its place that can fail any call, so that every fault at every step is tried in
+// milliseconds (Tests/XenKitTests/Workflows). Failures keep libxl's rc and what libxl logged
+// while the call ran, so that messages are classified by rc first and log text last.
+//
+// Every call blocks (libxl runs synchronously here): drivers call them from a thread of
+// their own, never from Swift's cooperative pool.
+
+/// What the workflows ask of the toolstack. The corresponding libxl functions are named on
+/// each requirement of the live implementation.
+protocol DomainControl: Sendable {
+    /// The domain's state (no name lookup).
+    func info(_ id: DomainID) -> Result<DomainInfo, LibxlFailure>
+    /// Streams the domain into `fd` and leaves it suspended. `libxl_domain_suspend`.
+    func suspend(_ id: DomainID, into fd: Int32, live: Bool, debug: Bool) -> Result<Void, LibxlFailure>
+    /// Co-operative resume of a suspended domain. `libxl_domain_resume`.
+    func resume(_ id: DomainID) -> Result<Void, LibxlFailure>
+    /// Transactional rename: fails unless the name is still `old`. `libxl_domain_rename`.
+    func rename(_ id: DomainID, from old: String?, to new: String) -> Result<Void, LibxlFailure>
+    /// `libxl_domain_destroy`.
+    func destroy(_ id: DomainID) -> Result<Void, LibxlFailure>
+    /// `libxl_domain_pause`.
+    func pause(_ id: DomainID) -> Result<Void, LibxlFailure>
+    /// `libxl_domain_unpause`.
+    func unpause(_ id: DomainID) -> Result<Void, LibxlFailure>
+    /// Builds a domain from `config` and the libxl stream in `fd`, left paused; a failure
+    /// names what was half built, if anything. `libxl_domain_create_restore`.
+    func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
+                       streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure>
+}
+
+/// The seam's live side: libxl through the context, with libxl's error messages collected
+/// for each failed call.
+struct LiveDomainControl: DomainControl {
+    let context: XenContext
+
+    private func call<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
+        let mark = context.logger.mark()
+        return body(context.ctx).mapError { failure in
+            LibxlFailure(code: failure.code, messages: context.logger.errors(since: mark))
+        }
+    }
+
+    func info(_ id: DomainID) -> Result<DomainInfo, LibxlFailure> {
+        call { Libxl.domainInfo($0, id, name: false) }
+    }
+
+    func suspend(_ id: DomainID, into fd: Int32, live: Bool, debug: Bool) -> Result<Void, LibxlFailure> {
+        call { Libxl.suspend($0, id, fd: fd, live: live, debug: debug) }
+    }
+
+    func resume(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.resume($0, id) } }
+
+    func rename(_ id: DomainID, from old: String?, to new: String) -> Result<Void, LibxlFailure> {
+        call { Libxl.rename($0, id, from: old, to: new) }
+    }
+
+    func destroy(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.destroy($0, id) } }
+    func pause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.pause($0, id) } }
+    func unpause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.unpause($0, id) } }
+
+    func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
+                       streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure> {
+        let mark = context.logger.mark()
+        return Libxl.createRestore(context.ctx, config.raw, fd: fd, streamVersion: streamVersion).mapError { failure in
+            var failure = failure
+            failure.messages = context.logger.errors(since: mark)
+            return failure
+        }
+    }
+}
