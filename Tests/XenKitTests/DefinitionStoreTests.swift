@@ -119,3 +119,19 @@ import Musl
         #expect(DomainWatcher.preserveSuffix(now: 1_795_000_000) == "-20261118T1106Z")
     }
 }
+
+/// Finding 4 of issue 12: definitions hold VNC and SPICE passwords; they are the owner's
+/// only (0600), whatever the umask.
+@Suite struct DefinitionModeTests {
+    @Test func definitionsAreReadableByTheOwnerOnly() throws {
+        let old = umask(0)
+        defer { umask(old) }
+        let (store, path) = DefinitionStoreTests.scratch()
+        let defined = try store.define(path: path, options: DefinitionStoreTests.options)
+        for file in [defined.definition.configPath, defined.definition.configPath.replacingOccurrences(of: ".cfg", with: ".json")] {
+            var status = stat()
+            #expect(stat(file, &status) == 0)
+            #expect(status.st_mode & 0o777 == 0o600, "\(file): \(String(status.st_mode & 0o777, radix: 8))")
+        }
+    }
+}

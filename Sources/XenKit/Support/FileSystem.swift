@@ -20,27 +20,26 @@ func makeDirectories(parentOf path: String) throws(XenError) {
 }
 
 /// Replaces the file at `path` with `text`: written to a temporary name beside it, flushed
-/// to disk, renamed over the old file, and the folder flushed so that the rename lasts.
+/// to disk, renamed over the old file, and the folder flushed so that the rename lasts. The
+/// file is the owner's only (0600, by fchmod whatever the umask): definitions carry VNC and
+/// SPICE passwords.
 func writeFileAtomically(_ path: String, _ text: String) throws(XenError) {
     try makeDirectories(parentOf: path)
     let temporary = path + ".tmp\(getpid())"
-    func failure(_ step: String) -> XenError {
-        let reason = String(cString: strerror(errno))
+    func failure(_ step: String, _ cause: SystemFailure) -> XenError {
         unlink(temporary)
-        return XenError(code: .operationFailed, message: "cannot \(step) \(path): \(reason)")
+        return XenError(code: .operationFailed, message: "cannot \(step) \(path): \(cause.reason)", errno: cause.errno)
     }
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw failure("write") }
-    if writeAll(fd, Array(text.utf8)) != nil {
-        close(fd)
-        throw failure("write")
+    let fd: FileDescriptor
+    switch FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600) {
+    case .success(let opened): fd = opened
+    case .failure(let cause): throw failure("write", cause)
     }
-    guard fsync(fd) == 0 else {
-        close(fd)
-        throw failure("flush")
-    }
-    close(fd)
-    guard rename(temporary, path) == 0 else { throw failure("replace") }
+    if case .failure(let cause) = fd.setMode(0o600) { throw failure("write", cause) }
+    if case .failure(let cause) = fd.writeAll(Array(text.utf8)) { throw failure("write", cause) }
+    if case .failure(let cause) = fd.sync() { throw failure("flush", cause) }
+    if case .failure(let cause) = fd.close() { throw failure("write", cause) }
+    guard rename(temporary, path) == 0 else { throw failure("replace", .last) }
     syncDirectory(parentOf: path)
 }
 
