@@ -44,6 +44,9 @@ struct MigrateCommand: ParsableCommand {
     @Flag(help: "Accepted for xm's sake (migration is always live).")
     var live = false
 
+    @Option(help: "The longest wait, in seconds, for the receiver at each step (its banner, its \"ready\" once the stream is sent, its report); before it is told to go, running out of time resumes the domain here.")
+    var timeout: Double = 60
+
     @Flag(help: "No progress line, even on a terminal.")
     var quiet = false
 
@@ -71,9 +74,23 @@ struct MigrateCommand: ParsableCommand {
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let transport = try TransportProcess(command: rune)
         let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1)
+        let watched = context.isMarkedWatched(id)
+        _ = StopSignals.install()   // a signal now rolls the migration back (before GO)
         let result: MigrationResult
         do {
-            result = try context.migrate(id, over: transport.channel, debug: debug, configJSON: override) { progress in
+            result = try context.migrate(
+                id, over: transport.channel, debug: debug, configJSON: override, timeout: .milliseconds(Int(timeout * 1000)),
+                stopRequested: { StopSignals.pending() },
+                whenResumed: { id in
+                    // Its watcher ended when it suspended: follow it again here.
+                    guard watched, let name = context.name(of: id) else { return }
+                    do {
+                        try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false, afterSuspend: true)
+                    } catch {
+                        printError("xk: \(error)")
+                    }
+                }
+            ) { progress in
                 line.show(progress)
             }
         } catch {

@@ -38,12 +38,15 @@ struct MigrateReceiveCommand: ParsableCommand {
     @Flag(name: .customShort("T"), help: "Accepted for xl's sake (timestamps).")
     var timestamps = false
 
+    @Option(help: "The longest wait, in seconds, for the sender at each step (its header, the stream's start, permission to go).")
+    var timeout: Double = 60
+
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let state = CommandState(options: global)
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
-        let (id, name) = try context.receiveMigration(over: channel, paused: paused) { printError($0) }
+        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000))) { printError($0) }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)
         }

@@ -42,45 +42,56 @@ public enum MigrationMessage: Sendable, CaseIterable {
 
 /// The two ends of a migration transport (the ssh command's pipes, or a socket): what we
 /// write to and what we read from. The descriptors belong to the caller.
-public struct MigrationChannel: Sendable {
+public struct MigrationChannel: Sendable, MigrationTransport {
     public let sendFD: Int32
     public let receiveFD: Int32
+    /// What the relay has moved so far (for a progress line).
+    let relayed = ByteCounter()
 
     public init(sendFD: Int32, receiveFD: Int32) {
         self.sendFD = sendFD
         self.receiveFD = receiveFD
     }
 
-    /// Reads exactly `count` bytes; nil at the end of the stream or on an error.
-    func read(_ count: Int) -> [UInt8]? {
+    var receiveDescriptor: Int32 { receiveFD }
+
+    func peek(_ count: Int, timeout: Duration) -> Result<[UInt8], TransportFailure> {
+        guard let bytes = StreamPeek.peek(receiveFD, count: count, timeout: timeout.inSeconds) else {
+            return .failure(.timedOut)   // or ended: StreamPeek does not tell them apart
+        }
+        return .success(bytes)
+    }
+
+    func receive(_ count: Int, timeout: Duration?) -> Result<[UInt8], TransportFailure> {
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
+        let milliseconds = timeout.map { Int32(clamping: Int(($0.inSeconds * 1000).rounded(.up))) } ?? -1
         while got < count {
+            var ready = pollfd(fd: receiveFD, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, milliseconds)
+            if polled < 0 {
+                if errno == EINTR { continue }
+                return .failure(.failed(.last))
+            }
+            if polled == 0 { return .failure(.timedOut) }
             let n = buffer[got...].withUnsafeMutableBytes { readDescriptor(receiveFD, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if n < 0 { return .failure(.failed(.last)) }
+            if n == 0 { return .failure(.ended) }
             got += n
         }
-        return buffer
+        return .success(buffer)
     }
 
-    /// Reads one fixed message; returns what went wrong, or nil.
-    func expect(_ message: MigrationMessage) -> String? {
-        guard let bytes = read(message.bytes.count) else {
-            return "the stream ended before \(message.what)"
+    func send(_ bytes: [UInt8]) -> Result<Void, TransportFailure> {
+        writeAll(sendFD, bytes).map { _ in .failure(.failed(.last)) } ?? .success(())
+    }
+
+    func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) {
+        guard let relay = StreamRelay(to: sendFD, counter: relayed) else {
+            return (.failure(LibxlFailure(code: LibxlCode.fail)), "cannot set up the stream (no pipe or thread)")
         }
-        guard bytes == message.bytes else {
-            return "the stream held unexpected data instead of \(message.what)"
-        }
-        return nil
-    }
-
-    /// Writes bytes; returns what went wrong, or nil.
-    func send(_ bytes: [UInt8]) -> String? {
-        writeAll(sendFD, bytes)
-    }
-
-    func send(_ message: MigrationMessage) -> String? {
-        send(message.bytes).map { "cannot send \(message.what): \($0)" }
+        let result = body(relay.writeFD)
+        return (result, relay.finish())
     }
 }

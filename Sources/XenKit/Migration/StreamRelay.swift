@@ -22,11 +22,12 @@ final class StreamRelay: Sendable {
     let writeFD: Int32
     private let readFD: Int32
     private let destination: Int32
-    private let sent = Atomic<UInt64>(0)
+    private let sent: ByteCounter
     private let state = Mutex<(finished: Bool, error: String?)>((false, nil))
 
     /// Nil when no pipe can be made.
-    init?(to destination: Int32) {
+    init?(to destination: Int32, counter: ByteCounter = ByteCounter()) {
+        sent = counter
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return nil }
         readFD = fds[0]
@@ -52,7 +53,7 @@ final class StreamRelay: Sendable {
     private static let setPipeSize: Int32 = 1031
 
     /// Bytes sent to the transport so far.
-    var bytesSent: UInt64 { sent.load(ordering: .relaxed) }
+    var bytesSent: UInt64 { sent.count }
 
     private func run() {
         var failure: String?
@@ -62,12 +63,12 @@ final class StreamRelay: Sendable {
             if useSplice {
                 let n = cxen_splice(readFD, nil, destination, nil, 1 << 20, CXEN_SPLICE_F_MOVE | CXEN_SPLICE_F_MORE)
                 if n > 0 {
-                    sent.add(UInt64(n), ordering: .relaxed)
+                    sent.add(n)
                     continue
                 }
                 if n == 0 { break }
                 if errno == EINTR || errno == EAGAIN { continue }
-                if errno == EINVAL && sent.load(ordering: .relaxed) == 0 {
+                if errno == EINVAL && sent.count == 0 {
                     useSplice = false   // this transport cannot be spliced into: copy
                     buffer = [UInt8](repeating: 0, count: 1 << 18)
                     continue
@@ -82,7 +83,7 @@ final class StreamRelay: Sendable {
                 failure = "the transport broke: \(problem)"
                 break
             }
-            sent.add(UInt64(n), ordering: .relaxed)
+            sent.add(n)
         }
         close(readFD)   // a writer still there now fails with EPIPE
         state.withLock { $0 = (true, failure) }

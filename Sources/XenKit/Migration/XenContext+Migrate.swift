@@ -1,12 +1,7 @@
 // The sending side of a live migration, xl's protocol (MigrationChannel.swift), with one rule
 // above all: at no moment do two copies of the domain run.
 //
-//   before GO: any failure resumes the domain here, under its own name (xl's failed_resume);
-//   GO sent:   the domain here is suspended and named NAME--migratedaway; only the
-//              receiver's report says who runs it: 0, the receiver does (ours is destroyed);
-//              not 0, the receiver destroyed its copy and sends permission, and ours resumes;
-//              no report, nobody can tell from here: ours stays suspended (never resumed
-//              blindly), and the error says so and what to check.
+// The steps and what each failure leaves are MigrationSendWorkflow's (Workflows/).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -42,114 +37,97 @@ public struct MigrationResult: Sendable {
 extension XenContext {
     /// Migrates a running domain over `channel` to an xl or xk receiver.
     ///
+    /// The steps and what each failure leaves are MigrationSendWorkflow's
+    /// (Workflows/MigrationSendWorkflow.swift).
+    ///
     /// - Parameters:
     ///   - live: live migration (iterative pre-copy); xl always migrates live.
     ///   - debug: libxl's debug mode (`--debug`): memory is sent twice and verified.
     ///   - configJSON: the config to send instead of the domain's own (`-C`).
+    ///   - timeout: the longest wait for the receiver at each step (its banner, its "ready"
+    ///     once the stream is sent, its report after GO). Before GO, running out of time
+    ///     resumes the domain here.
+    ///   - stopRequested: polled between steps; once true, the migration rolls back if GO
+    ///     was not sent yet, and runs to its end if it was.
+    ///   - whenResumed: called when the domain was suspended and runs here again: its
+    ///     shutdown-action watcher ended at the suspend.
     ///   - progress: called from another thread about twice a second.
     /// - Throws: ``XenError`` whose message says where the domain runs afterwards.
     public func migrate(_ id: DomainID, over channel: MigrationChannel, live: Bool = true, debug: Bool = false,
-                        configJSON: String? = nil,
+                        configJSON: String? = nil, timeout: Duration = .seconds(60),
+                        stopRequested: @escaping () -> Bool = { false },
+                        whenResumed: (DomainID) -> Void = { _ in },
                         progress: (@Sendable (MigrationProgress) -> Void)? = nil) throws(XenError) -> MigrationResult {
         let name = try domain(id).name ?? "\(id)"
         let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
         let watch = SuspendWatch()
-        /// Where the domain is when resuming it failed: still suspended here, gone (it did
-        /// not suspend but shut down, crashed or rebooted under the request: its own
-        /// on_* action then applies), or running after all.
-        func whereAfterFailedResume(_ code: Int32) -> String {
-            let now = try? domain(id)
-            if let died = watch.otherShutdown, died != .suspend {
-                let state = now == nil ? "it is no longer on this host" : "it is left here shut down"
-                return "the guest did not suspend: it shut down (\(died.rawValue)) under the suspend request, so \(state); \(died == .unknown ? "it is destroyed, as for any unknown reason" : "its on_\(died.rawValue) action applies") (see xk list); the receiver never started it"
-            }
-            guard let now else {
-                return "the domain is no longer on this host (it went away during the migration); the receiver never started it"
-            }
-            return now.isShutdown
-                ? "resuming it here failed too (\(LibxlCode.name(code))): it is suspended here as '\(name)'; the receiver never started it"
-                : "the domain runs here, as '\(name)'"
-        }
-        func failedHere(_ problem: String, suspended: Bool, messages: [String] = [], code: Int32? = nil) -> XenError {
-            var where_ = "the domain was not touched and runs here"
-            if suspended {
-                _ = Libxl.rename(ctx, id, from: name + "--migratedaway", to: name)
-                switch Libxl.resume(ctx, id) {
-                case .success: where_ = "the domain runs here again, as '\(name)'"
-                case .failure(let failure):
-                    where_ = whereAfterFailedResume(failure.code)
-                }
-            }
-            return XenError(code: .operationFailed, message: "cannot migrate domain '\(name)': \(problem)",
-                            hint: where_, libxlCode: code, libxlMessages: messages)
-        }
-
-        if let problem = channel.expect(.banner) { throw failedHere(problem + " (is the receiver xl or xk migrate-receive?)", suspended: false) }
-        if let problem = channel.send(SaveFileHeader(configJSON: json).encoded()) {
-            throw failedHere("cannot send the config: \(problem)", suspended: false)
-        }
-        guard let relay = StreamRelay(to: channel.sendFD) else {
-            throw failedHere("cannot set up the stream", suspended: false)
-        }
-
-        // Progress and the moment the domain stops here (the start of the downtime).
         let clock = ContinuousClock()
         let started = clock.now
-        logger.observeProgress { report in
+        let observer = LiveStreamObserver(context: self, id: id, watch: watch, clock: clock, started: started,
+                                          relayed: channel.relayed, progress: progress)
+        var driver = MigrationSendDriver(
+            machine: MigrationSendWorkflow(name: name), control: LiveDomainControl(context: self), transport: channel,
+            id: id, header: SaveFileHeader(configJSON: json).encoded(), live: live, debug: debug,
+            timeout: timeout, stopRequested: stopRequested, observer: observer)
+        let outcome = driver.run()
+        let finished = clock.now
+        switch outcome {
+        case .migrated:
+            let suspendedAt = watch.suspendedAt ?? finished
+            return MigrationResult(name: name, bytes: channel.relayed.count, seconds: started.duration(to: finished).inSeconds,
+                                   downtimeSeconds: suspendedAt.duration(to: finished).inSeconds, iterations: watch.iterations)
+        case .migratedWithLeftover(let error), .undefined(let error):
+            throw error
+        case .failed(var error, _, let resumed):
+            if resumed { whenResumed(id) }
+            if let died = watch.otherShutdown, died != .suspend {
+                // The guest did not suspend: it shut down, crashed or rebooted under the request.
+                let state = (try? domain(id)) == nil ? "it is no longer on this host" : "it is left here shut down"
+                error.hint = "the guest did not suspend: it shut down (\(died.rawValue)) under the suspend request, so \(state); \(died == .unknown ? "it is destroyed, as for any unknown reason" : "its on_\(died.rawValue) action applies") (see xk list); the receiver never started it"
+            }
+            throw error
+        }
+    }
+}
+
+/// Progress and the moment the domain stops here (the start of the downtime), around the
+/// stream.
+private final class LiveStreamObserver: StreamObserver {
+    let context: XenContext
+    let id: DomainID
+    let watch: SuspendWatch
+    let clock: ContinuousClock
+    let started: ContinuousClock.Instant
+    let relayed: ByteCounter
+    let progress: (@Sendable (MigrationProgress) -> Void)?
+    private var stopWatching: (() -> Void)?
+
+    init(context: XenContext, id: DomainID, watch: SuspendWatch, clock: ContinuousClock, started: ContinuousClock.Instant,
+         relayed: ByteCounter, progress: (@Sendable (MigrationProgress) -> Void)?) {
+        (self.context, self.id, self.watch, self.clock, self.started, self.relayed, self.progress) =
+            (context, id, watch, clock, started, relayed, progress)
+    }
+
+    func willStream() {
+        let (watch, progress, relayed, clock, started) = (watch, progress, relayed, clock, started)
+        context.logger.observeProgress { report in
             watch.step(report)
-            progress?(MigrationProgress(bytes: relay.bytesSent, seconds: started.duration(to: clock.now).inSeconds,
+            progress?(MigrationProgress(bytes: relayed.count, seconds: started.duration(to: clock.now).inSeconds,
                                         step: report.doing, done: report.done, total: report.total))
         }
-        let stopWatching = watch.follow(id, context: self, clock: clock)
-        let mark = logger.mark()
-        let suspended = Libxl.suspend(ctx, id, fd: relay.writeFD, live: live, debug: debug)
-        stopWatching()
-        logger.observeProgress(nil)
-        let relayProblem = relay.finish()
-        let suspendedAt = watch.suspendedAt ?? clock.now
-        if case .failure(let failure) = suspended {
-            let messages = logger.errors(since: mark)
-            var problem = messages.last.map(Self.trimLibxlPrefix) ?? "libxl could not stream the domain"
-            if messages.contains(where: { $0.contains("logdirty") || $0.contains("log-dirty") }) {
-                // libxl's last word is a consequence ("did not respond to suspend request").
-                problem = "live migration needs log-dirty mode, which this hypervisor cannot give a PV domain (it is built without shadow paging); PVH and HVM domains can be migrated, and save/restore works for PV"
-            }
-            throw failedHere(problem, suspended: true, messages: messages, code: failure.code)
-        }
-        if let relayProblem { throw failedHere(relayProblem, suspended: true) }
-        if let problem = channel.expect(.ready) { throw failedHere(problem, suspended: true) }
+        stopWatching = watch.follow(id, context: context, clock: clock)
+    }
 
-        // The point of no return: rename ours away, then tell the receiver to go.
-        if case .failure(let failure) = Libxl.rename(ctx, id, from: name, to: name + "--migratedaway") {
-            throw failedHere("cannot rename the domain here to '\(name)--migratedaway'", suspended: true, code: failure.code)
-        }
-        let undefined = "the receiver was told to start the domain but did not say whether it did: the copy here stays suspended as '\(name)--migratedaway' and does not run. Check the target: if the domain runs there, destroy this copy (xk destroy \(name)--migratedaway); if not, rename it back and resume it here"
-        if let problem = channel.send(.permissionToGo) {
-            throw XenError(code: .operationFailed, message: "migration of domain '\(name)' failed in its final handshake: \(problem)", hint: undefined)
-        }
-        if let problem = channel.expect(.report) {
-            throw XenError(code: .operationFailed, message: "migration of domain '\(name)' failed in its final handshake: \(problem)", hint: undefined)
-        }
-        guard let status = channel.read(1) else {
-            throw XenError(code: .operationFailed, message: "migration of domain '\(name)' failed in its final handshake: no status after the report", hint: undefined)
-        }
-        let finished = clock.now
-        if status[0] != 0 {
-            if let problem = channel.expect(.permissionToGo) {
-                throw XenError(code: .operationFailed, message: "the receiver could not start domain '\(name)' (status \(status[0])), and then \(problem)",
-                               hint: undefined)
-            }
-            throw failedHere("the receiver could not start it (status \(status[0])) and destroyed its copy", suspended: true)
-        }
-        _ = Libxl.destroy(ctx, id)   // bang: the receiver runs it
-        return MigrationResult(name: name, bytes: relay.bytesSent, seconds: started.duration(to: finished).inSeconds,
-                               downtimeSeconds: suspendedAt.duration(to: finished).inSeconds, iterations: watch.iterations)
+    func didStream() {
+        stopWatching?()
+        stopWatching = nil
+        context.logger.observeProgress(nil)
     }
 }
 
 /// Notices when the migrating domain stops (suspends, or dies instead) and counts libxc's
 /// memory passes.
-private final class SuspendWatch: Sendable {
+final class SuspendWatch: Sendable {
     private struct State {
         var suspendedAt: ContinuousClock.Instant?
         var shutdown: ShutdownReason?

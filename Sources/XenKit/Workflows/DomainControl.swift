@@ -28,6 +28,11 @@ protocol DomainControl: Sendable {
     /// names what was half built, if anything. `libxl_domain_create_restore`.
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
                        streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure>
+    /// libxl's JSON form of a config (a save file's, a migration stream's), parsed.
+    /// `libxl_domain_config_from_json`.
+    func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration
+    /// That no domain has the config's name, and that the host has the memory it needs.
+    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError)
 }
 
 /// The seam's live side: libxl through the context, with libxl's error messages collected
@@ -59,6 +64,18 @@ struct LiveDomainControl: DomainControl {
     func destroy(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.destroy($0, id) } }
     func pause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.pause($0, id) } }
     func unpause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.unpause($0, id) } }
+
+    func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
+        switch Libxl.configuration(context.ctx, json: json) {
+        case .success(let raw): return DomainConfiguration(raw: raw, source: source, warnings: [])
+        case .failure(let failure):
+            throw XenError(code: .invalidArgument, message: "\(source): its config is not a libxl domain config", libxlCode: failure.code)
+        }
+    }
+
+    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
+        try context.checkCanBuild(config)
+    }
 
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
                        streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure> {

@@ -47,6 +47,8 @@ final class FakeHost: @unchecked Sendable {
 
     /// What one well-formed domain stream looks like in the fake.
     static let stream = Array("LibxlFmt-STREAM-END".utf8)
+    /// Where libxl's stream goes when it is not a file (a migration): the relay's peer.
+    var streamSink: (([UInt8]) -> Void)?
 
     /// Counts the call and says how it must fail, if it must.
     func fault(_ name: String) -> Fault? {
@@ -141,6 +143,24 @@ struct FakeControl: DomainControl {
         return .success(())
     }
 
+    func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
+        if host.fault("parse") != nil { throw XenError(code: .invalidArgument, message: "\(source): not a libxl config", libxlCode: -6) }
+        guard let range = json.firstRange(of: "\"name\": \""), let end = json[range.upperBound...].firstIndex(of: "\"") else {
+            throw XenError(code: .invalidArgument, message: "\(source): no name")
+        }
+        let name = String(json[range.upperBound..<end])
+        return try DomainConfiguration.parse(text: "name = \"\(name)\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\n",
+                                             source: source, options: .init(checkFiles: false))
+    }
+
+    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
+        if host.fault("check") != nil { throw XenError(code: .operationFailed, message: "not enough free memory") }
+        let name = config.name
+        if host.domains.values.contains(where: { $0.name == name && $0.state != .gone }) {
+            throw XenError(code: .alreadyExists, message: "a domain named '\(name)' already exists")
+        }
+    }
+
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
                        streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure> {
         let fault = host.fault("createRestore")
@@ -169,6 +189,7 @@ final class FakeFiles: SaveFiles {
 
     /// Appends to the open file (libxl's stream goes there through the descriptor).
     static func append(_ host: FakeHost, _ bytes: [UInt8]) {
+        if let sink = host.streamSink { return sink(bytes) }
         guard let path = host.files.keys.first(where: { $0.contains(".xk-partial") }) else { return }
         host.files[path]! += bytes
     }

@@ -1,0 +1,170 @@
+// `xk migrate-receive` as a pure state machine over xl's protocol (xl_migrate.c,
+// migrate_receive); MigrationReceiveDriver.swift does the I/O.
+//
+// The copy here is built paused as NAME--incoming and runs only after the sender's GO.
+// Whatever fails once it is built goes as in xl: the report with a failure status, then our
+// copy is destroyed, and only when that worked does the sender get permission to resume its
+// own. When the destroy fails, no permission is sent (the sender's copy stays suspended,
+// never two running copies) and the error names the domain left here.
+
+enum MigrationReceiveStep: Equatable, Sendable {
+    case sendBanner
+    /// xl's header and the config JSON, parsed into a libxl config by the driver.
+    case readHeader
+    /// A domain of that name here, and the memory it needs.
+    case checkCanBuild
+    /// The start of the libxl stream, checked before libxl reads it (libxl 4.17 crashes on a
+    /// wrong header).
+    case peekStream
+    /// libxl builds the domain from the stream, paused, as NAME--incoming.
+    case build
+    case sendReady
+    case expectGo
+    case renameIn
+    case unpause
+    case sendReport
+    case destroy
+    /// After a failed build: libxl's half-built domain, if it left one.
+    case destroyHalfBuilt
+    case sendPermission
+}
+
+enum MigrationReceiveResult: Equatable, Sendable {
+    case done
+    /// `.build` failed, leaving this domain half built.
+    case halfBuilt(StepFailure, DomainID)
+    case failed(StepFailure)
+    case timedOut(String)
+}
+
+struct MigrationReceiveWorkflow: Sendable {
+    enum Next: Equatable, Sendable {
+        case perform(MigrationReceiveStep)
+        case finish(MigrationReceiveOutcome)
+    }
+
+    let paused: Bool
+    /// Known once the header is read.
+    var name = ""
+    var incomingName: String { name + "--incoming" }
+
+    private var built = false
+    private var halfBuilt: DomainID?
+    private var goReceived = false
+    private var running = false
+    private var reportSent = false
+    private var failure: StepFailure?
+    private var leftover: String?
+    private var status: UInt8 = 0
+
+    init(paused: Bool) { self.paused = paused }
+
+    func start() -> Next { .perform(.sendBanner) }
+
+    /// The status byte of the report: 0, or libxl's rc negated (as xl), else 1.
+    var reportStatus: UInt8 { status }
+
+    mutating func completed(_ step: MigrationReceiveStep, _ result: MigrationReceiveResult) -> Next {
+        switch result {
+        case .failed(let problem): return failed(step, problem)
+        case .timedOut(let what): return failed(step, StepFailure(problem: "timed out waiting for \(what)"))
+        case .halfBuilt(let problem, let id):
+            halfBuilt = id
+            return failed(step, problem)
+        case .done: break
+        }
+        switch step {
+        case .sendBanner: return .perform(.readHeader)
+        case .readHeader: return .perform(.checkCanBuild)
+        case .checkCanBuild: return .perform(.peekStream)
+        case .peekStream: return .perform(.build)
+        case .build:
+            built = true
+            return .perform(.sendReady)
+        case .sendReady: return .perform(.expectGo)
+        case .expectGo:
+            goReceived = true
+            return .perform(.renameIn)
+        case .renameIn: return paused ? .perform(.sendReport) : .perform(.unpause)
+        case .unpause:
+            running = true
+            return .perform(.sendReport)
+        case .sendReport:
+            reportSent = true
+            return failure == nil ? finish() : .perform(.destroy)
+        case .destroy:
+            built = false
+            return reportSent ? .perform(.sendPermission) : finish()
+        case .destroyHalfBuilt:
+            halfBuilt = nil
+            return finish()
+        case .sendPermission:
+            return finish()
+        }
+    }
+
+    private mutating func failed(_ step: MigrationReceiveStep, _ problem: StepFailure) -> Next {
+        switch step {
+        case .sendBanner, .readHeader, .checkCanBuild, .peekStream:
+            failure = problem
+            return finish()
+        case .build:
+            failure = problem
+            return halfBuilt == nil ? finish() : .perform(.destroyHalfBuilt)
+        case .sendReady, .expectGo, .renameIn, .unpause:
+            failure = problem
+            status = problem.libxlCode.map { UInt8(truncatingIfNeeded: -$0) } ?? 1
+            if status == 0 { status = 1 }
+            if step == .unpause { running = false }
+            // xl sends the report even when the sender seems gone: it may only be the "ready"
+            // that was lost.
+            return .perform(.sendReport)
+        case .sendReport:
+            if failure == nil {
+                // Ours runs, and the sender cannot know: it keeps its copy suspended (never
+                // two running); say so.
+                failure = StepFailure(problem: "the domain runs here, but the report to the sender failed (\(problem.problem)): the sender's copy stays suspended as '\(name)--migratedaway'; destroy it there")
+                return finish()
+            }
+            reportSent = false   // the sender hears nothing: no permission either
+            return .perform(.destroy)
+        case .destroy:
+            // > xl: "Failed to destroy our copy" -> exit: no permission, so the sender's copy
+            // stays suspended rather than running beside ours.
+            leftover = goReceived ? name : incomingName
+            return finish(destroyProblem: problem)
+        case .destroyHalfBuilt:
+            leftover = incomingName
+            return finish(destroyProblem: problem)
+        case .sendPermission:
+            return finish(permissionProblem: problem)
+        }
+    }
+
+    private func finish(destroyProblem: StepFailure? = nil, permissionProblem: StepFailure? = nil) -> Next {
+        guard let failure else { return .finish(.received(paused: paused)) }
+        var hint: String
+        if let destroyProblem {
+            hint = "the copy here could not be destroyed (\(destroyProblem.problem)): domain '\(leftover ?? incomingName)' is left on this host, paused; destroy it (xk destroy \(leftover ?? incomingName)). The sender was not told to resume its copy"
+        } else if running {
+            hint = "the domain runs here"
+        } else if built {
+            hint = "the copy here is left as '\(incomingName)'"
+        } else if reportSent && permissionProblem == nil {
+            hint = "the copy here was destroyed and the sender may resume its own"
+        } else if reportSent, let permissionProblem {
+            hint = "the copy here was destroyed, but the sender could not be told to resume its own (\(permissionProblem.problem))"
+        } else {
+            hint = "nothing was left on this host"
+        }
+        let error = XenError(code: .operationFailed, message: "migration receiver: \(name.isEmpty ? "" : "domain '\(name)': ")\(failure.problem)",
+                             hint: hint, libxlCode: failure.libxlCode, libxlMessages: failure.messages, errno: failure.errno)
+        return .finish(.failed(error, leftover: destroyProblem == nil ? nil : (leftover ?? incomingName)))
+    }
+}
+
+enum MigrationReceiveOutcome: Equatable, Sendable {
+    case received(paused: Bool)
+    /// `leftover`: the name of a domain this receiver could not destroy.
+    case failed(XenError, leftover: String?)
+}
