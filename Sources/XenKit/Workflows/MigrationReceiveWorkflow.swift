@@ -50,8 +50,10 @@ struct MigrationReceiveWorkflow: Sendable {
 
     private var built = false
     private var halfBuilt: DomainID?
-    private var goReceived = false
+    private var renamed = false
     private var running = false
+    /// Renamed to NAME and unpaused (or left paused with -p): ours is the domain now.
+    private var started = false
     private var reportSent = false
     private var failure: StepFailure?
     private var leftover: String?
@@ -83,11 +85,14 @@ struct MigrationReceiveWorkflow: Sendable {
             return .perform(.sendReady)
         case .sendReady: return .perform(.expectGo)
         case .expectGo:
-            goReceived = true
             return .perform(.renameIn)
-        case .renameIn: return paused ? .perform(.sendReport) : .perform(.unpause)
+        case .renameIn:
+            renamed = true
+            if paused { started = true }
+            return paused ? .perform(.sendReport) : .perform(.unpause)
         case .unpause:
             running = true
+            started = true
             return .perform(.sendReport)
         case .sendReport:
             reportSent = true
@@ -131,7 +136,7 @@ struct MigrationReceiveWorkflow: Sendable {
         case .destroy:
             // > xl: "Failed to destroy our copy" -> exit: no permission, so the sender's copy
             // stays suspended rather than running beside ours.
-            leftover = goReceived ? name : incomingName
+            leftover = renamed ? name : incomingName
             return finish(destroyProblem: problem)
         case .destroyHalfBuilt:
             leftover = incomingName
@@ -146,8 +151,8 @@ struct MigrationReceiveWorkflow: Sendable {
         var hint: String
         if let destroyProblem {
             hint = "the copy here could not be destroyed (\(destroyProblem.problem)): domain '\(leftover ?? incomingName)' is left on this host, paused; destroy it (xk destroy \(leftover ?? incomingName)). The sender was not told to resume its copy"
-        } else if running {
-            hint = "the domain runs here"
+        } else if started {
+            hint = "the domain is here as '\(name)' (\(running ? "running" : "paused"))"
         } else if built {
             hint = "the copy here is left as '\(incomingName)'"
         } else if reportSent && permissionProblem == nil {

@@ -1,0 +1,170 @@
+import Testing
+@testable import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scripted sender, as `xk migrate` (or xl's) behaves, on the far end of the receiver's
+/// transport. Its own copy is tracked here: suspended while it streams; destroyed on a 0
+/// report; resumed on permission after a failure report, or when it never sent GO (its own
+/// rollback); left suspended when it sent GO and heard nothing (xl's undefined state).
+final class ScriptedSender: MigrationTransport, @unchecked Sendable {
+    let host: FakeHost
+    var copy: FakeHost.RunState = .suspended
+    private var inbox: [UInt8]
+    private var received: [UInt8] = []
+    private var sentGo = false
+    private var report: UInt8?
+    private var permission = false
+    var receiveDescriptor: Int32 { 5 }
+
+    init(host: FakeHost) {
+        self.host = host
+        inbox = SaveFileHeader(configJSON: "{\"c_info\": {\"name\": \"web\"}}\n").encoded()
+    }
+
+    func send(_ bytes: [UInt8]) -> Result<Void, TransportFailure> {
+        let fault = host.fault("send")
+        if fault == .error { return .failure(.failed(SystemFailure(errno: EPIPE))) }
+        received += bytes
+        hear()
+        return fault == .partial ? .failure(.failed(SystemFailure(errno: EPIPE))) : .success(())
+    }
+
+    /// The sender's side of the handshake, on what it has heard so far.
+    private func hear() {
+        let banner = MigrationMessage.banner.bytes, ready = MigrationMessage.ready.bytes
+        let reportBytes = MigrationMessage.report.bytes, go = MigrationMessage.permissionToGo.bytes
+        var rest = received[...]
+        guard rest.starts(with: banner) else { return }
+        rest = rest.dropFirst(banner.count)
+        guard rest.starts(with: ready) else { return }
+        rest = rest.dropFirst(ready.count)
+        if !sentGo {
+            sentGo = true
+            inbox += go
+        }
+        guard rest.starts(with: reportBytes), rest.count > reportBytes.count else { return }
+        report = rest[rest.startIndex + reportBytes.count]
+        rest = rest.dropFirst(reportBytes.count + 1)
+        if report != 0 && rest.starts(with: go) { permission = true }
+    }
+
+    /// How the sender ends, once the receiver is done.
+    func finish() {
+        if report == 0 { copy = .gone }
+        else if permission || !sentGo { copy = .running }
+        else { copy = .suspended }
+    }
+
+    func receive(_ count: Int, timeout: Duration?) -> Result<[UInt8], TransportFailure> {
+        switch host.fault("receive") {
+        case .error: return .failure(.ended)
+        case .partial: return .success([UInt8](repeating: 0x21, count: count))
+        default: break
+        }
+        guard inbox.count >= count else { return .failure(.timedOut) }
+        let bytes = Array(inbox.prefix(count))
+        inbox.removeFirst(count)
+        return .success(bytes)
+    }
+
+    func peek(_ count: Int, timeout: Duration) -> Result<[UInt8], TransportFailure> {
+        switch host.fault("peek") {
+        case .error: return .failure(.ended)
+        case .partial: return .success(Array("LibxlFmt".utf8) + [0, 0, 0, 1, 0, 0, 0, 0])   // a version 1 stream
+        default: return .success(Array("LibxlFmt".utf8) + [0, 0, 0, 2, 0, 0, 0, 0])
+        }
+    }
+
+    func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) {
+        (body(6), nil)
+    }
+}
+
+/// Every fault at every step of `xk migrate-receive`, one at a time and in pairs, against a
+/// scripted sender; after each run: never two running copies (the sender's and ours); a
+/// failure leaves nothing here unless the error names what it could not destroy; and the
+/// sender gets permission to resume only when our copy is gone (finding 2).
+@Suite struct MigrationReceiveFaultMatrixTests {
+    static func run(faults: [Int: Fault] = [:], paused: Bool = false) -> (FakeHost, ScriptedSender, MigrationReceiveOutcome) {
+        let host = FakeHost()
+        host.faults = faults
+        let peer = ScriptedSender(host: host)
+        var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused), control: FakeControl(host: host),
+                                            transport: peer, timeout: .seconds(1), log: { _ in })
+        let outcome = driver.run()
+        peer.finish()
+        return (host, peer, outcome)
+    }
+
+    static func violations(_ host: FakeHost, _ peer: ScriptedSender, _ outcome: MigrationReceiveOutcome, paused: Bool) -> [String] {
+        var problems: [String] = []
+        let ours = host.domains.values.filter { $0.state != .gone }
+        let running = ours.filter { $0.state == .running }.count + (peer.copy == .running ? 1 : 0)
+        if running > 1 { problems.append("two running copies (ours: \(ours), the sender's: \(peer.copy))") }
+        if ours.count > 1 { problems.append("more than one copy here: \(ours)") }
+        switch outcome {
+        case .received:
+            guard let copy = ours.first else { problems.append("received, but nothing runs here"); break }
+            if copy.name != "web" || copy.state != (paused ? .paused : .running) { problems.append("received, but ours is \(copy)") }
+        case .failed(let error, let leftover):
+            if let copy = ours.first {
+                let runsHere = (error.hint ?? "").contains("the domain is here as 'web'") && copy.name == "web"
+                    && copy.state == (paused ? .paused : .running)
+                if !runsHere && (leftover != copy.name || !(error.hint ?? "").contains("xk destroy \(copy.name)")) {
+                    problems.append("a failure left '\(copy.name)' (\(copy.state)) here, unnamed: \(error)")
+                }
+                if copy.state == .running && peer.copy != .suspended && peer.copy != .gone {
+                    problems.append("ours runs while the sender's is \(peer.copy)")
+                }
+            }
+            if leftover != nil && ours.contains(where: { $0.state == .running }) { problems.append("a leftover copy runs here") }
+        }
+        return problems
+    }
+
+    @Test(arguments: [false, true]) func withoutFaults(paused: Bool) {
+        let (host, peer, outcome) = Self.run(paused: paused)
+        #expect(outcome == .received(paused: paused))
+        #expect(Self.violations(host, peer, outcome, paused: paused) == [])
+        #expect(peer.copy == .gone)
+    }
+
+    @Test(arguments: [false, true]) func everyFaultAtEveryStep(paused: Bool) {
+        let calls = Self.run(paused: paused).0.calls.count + 4
+        for index in 0..<calls {
+            for fault in [Fault.error, .partial] {
+                let (host, peer, outcome) = Self.run(faults: [index: fault], paused: paused)
+                #expect(Self.violations(host, peer, outcome, paused: paused) == [], "\(fault)@\(index) \(host.calls): \(outcome)")
+            }
+        }
+    }
+
+    @Test(arguments: [false, true]) func everyPairOfFaults(paused: Bool) {
+        let calls = Self.run(paused: paused).0.calls.count + 4
+        for first in 0..<calls {
+            for second in (first + 1)..<calls {
+                for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.partial, .partial)] {
+                    let (host, peer, outcome) = Self.run(faults: [first: a, second: b], paused: paused)
+                    #expect(Self.violations(host, peer, outcome, paused: paused) == [], "\(a)@\(first) \(b)@\(second) \(host.calls): \(outcome)")
+                }
+            }
+        }
+    }
+
+    /// Finding 2: after GO, the copy here cannot start, and destroying it fails too: no
+    /// permission goes to the sender (its copy stays suspended), and the error names ours.
+    @Test func noPermissionWhenOurCopyCannotBeDestroyed() {
+        let calls = Self.run().0.calls
+        let unpause = calls.firstIndex(of: "unpause")!
+        // unpause fails; the report goes; then the destroy fails.
+        let (host, peer, outcome) = Self.run(faults: [unpause: .error, unpause + 2: .error])
+        #expect(host.calls[unpause + 2] == "destroy")
+        guard case .failed(let error, "web") = outcome else { Issue.record("\(outcome)"); return }
+        #expect(peer.copy == .suspended, "the sender must not resume")
+        #expect(error.description.contains("domain 'web' is left on this host") && error.description.contains("xk destroy web"), "\(error)")
+        #expect(!host.calls.dropFirst(unpause + 3).contains("send"), "permission was sent: \(host.calls)")
+    }
+}
