@@ -12,35 +12,23 @@ extension XenContext {
     /// - Returns: the new domain's id.
     /// - The corresponding libxl function is `libxl_domain_create_new`.
     public func create(_ config: borrowing DomainConfiguration, paused: Bool = false) throws(XenError) -> DomainID {
-        let name = config.name
-        try checkCanBuild(config)
+        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused)
+    }
 
-        let mark = logger.mark()
-        let id: DomainID
-        switch Libxl.createDomain(ctx, config.raw) {
-        case .success(let newID):
-            id = newID
-        case .failure(let failure):
-            // libxl destroys what it built; make sure, so a failed create leaves nothing.
-            if let half = failure.domain, case .success = Libxl.domainInfo(ctx, half) {
-                _ = Libxl.destroy(ctx, half)
-            }
-            let messages = logger.errors(since: mark)
-            let duplicate = messages.contains { $0.contains("already exists") }
-            throw XenError(code: duplicate ? .alreadyExists : .operationFailed,
-                           message: "cannot create domain '\(name)' from \(config.source)",
-                           hint: messages.last.map(Self.trimLibxlPrefix),
-                           libxlCode: failure.code, libxlMessages: messages)
+    /// Runs BuildWorkflow (Workflows/BuildWorkflow.swift): check, build paused, unpause;
+    /// what fails is destroyed, and a destroy that fails is reported with the domain's id.
+    func build(_ config: borrowing DomainConfiguration, from source: BuildSource, what: String,
+               paused: Bool) throws(XenError) -> DomainID {
+        var driver = BuildDriver(machine: BuildWorkflow(name: config.name, what: what, paused: paused),
+                                 control: LiveDomainControl(context: self), source: source)
+        switch driver.run(config) {
+        case .built(let id):
+            return id
+        case .failed(var error, _):
+            if let checkError = driver.checkError { throw checkError }
+            if error.libxlMessages.contains(where: { $0.contains("already exists") }) { error.code = .alreadyExists }
+            throw error
         }
-        if !paused {
-            let unpauseMark = logger.mark()
-            if case .failure(let failure) = Libxl.unpause(ctx, id) {
-                _ = Libxl.destroy(ctx, id)
-                throw XenError.libxl(failure, operation: "start domain '\(name)' (it was destroyed)",
-                                     messages: logger.errors(since: unpauseMark))
-            }
-        }
-        return id
     }
 
     /// Checks, before anything is built, that no domain has the config's name and that the

@@ -100,24 +100,8 @@ extension XenContext {
             }
         }
         let name = config.name
-        try checkCanBuild(config)
-        let mark = logger.mark()
-        switch Libxl.createRestore(ctx, config.raw, fd: file.fd, streamVersion: file.header.streamVersion) {
-        case .success(let id):
-            if !paused {
-                if case .failure(let failure) = Libxl.unpause(ctx, id) {
-                    _ = Libxl.destroy(ctx, id)
-                    throw XenError.libxl(failure, operation: "start the restored domain '\(name)' (it was destroyed)", messages: [])
-                }
-            }
-            return (id, name)
-        case .failure(let failure):
-            if let half = failure.domain, case .success = Libxl.domainInfo(ctx, half) {
-                _ = Libxl.destroy(ctx, half)
-            }
-            let messages = logger.errors(since: mark)
-            throw XenError(code: .operationFailed, message: "cannot restore domain '\(name)' from \(path) (nothing was left behind)",
-                           hint: messages.last.map(Self.trimLibxlPrefix), libxlCode: failure.code, libxlMessages: messages)
-        }
+        let id = try build(config, from: .stream(fd: file.fd, version: file.header.streamVersion),
+                           what: "restore domain '\(name)' from \(path)", paused: paused)
+        return (id, name)
     }
 }

@@ -28,6 +28,8 @@ protocol DomainControl: Sendable {
     /// names what was half built, if anything. `libxl_domain_create_restore`.
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
                        streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure>
+    /// Builds a domain from `config`, left paused. `libxl_domain_create_new`.
+    func createNew(_ config: borrowing DomainConfiguration) -> Result<DomainID, Libxl.CreateFailure>
     /// libxl's JSON form of a config (a save file's, a migration stream's), parsed.
     /// `libxl_domain_config_from_json`.
     func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration
@@ -64,6 +66,15 @@ struct LiveDomainControl: DomainControl {
     func destroy(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.destroy($0, id) } }
     func pause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.pause($0, id) } }
     func unpause(_ id: DomainID) -> Result<Void, LibxlFailure> { call { Libxl.unpause($0, id) } }
+
+    func createNew(_ config: borrowing DomainConfiguration) -> Result<DomainID, Libxl.CreateFailure> {
+        let mark = context.logger.mark()
+        return Libxl.createDomain(context.ctx, config.raw).mapError { failure in
+            var failure = failure
+            failure.messages = context.logger.errors(since: mark)
+            return failure
+        }
+    }
 
     func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
         switch Libxl.configuration(context.ctx, json: json) {

@@ -106,7 +106,9 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
             return Self.sent(sent)
         case .destroy, .destroyHalfBuilt:
             log("migration target: Failure, destroying our copy.")
-            return Self.libxl(control.destroy(id!), "cannot destroy it")
+            let destroyed = control.destroy(id!)
+            if case .failure(let failure) = destroyed, failure.code == LibxlCode.domainNotFound { return .done }   // gone already
+            return Self.libxl(destroyed, "cannot destroy it")
         case .sendPermission:
             log("migration target: Cleanup OK, granting sender permission to resume.")
             return Self.sent(transport.send(.permissionToGo))

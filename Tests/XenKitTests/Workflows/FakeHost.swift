@@ -143,6 +143,10 @@ struct FakeControl: DomainControl {
         return .success(())
     }
 
+    func createNew(_ config: borrowing DomainConfiguration) -> Result<DomainID, Libxl.CreateFailure> {
+        createRestore(config, from: -1, streamVersion: 2)
+    }
+
     func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
         if host.fault("parse") != nil { throw XenError(code: .invalidArgument, message: "\(source): not a libxl config", libxlCode: -6) }
         guard let range = json.firstRange(of: "\"name\": \""), let end = json[range.upperBound...].firstIndex(of: "\"") else {

@@ -1,0 +1,66 @@
+import Testing
+@testable import XenKit
+
+/// Every fault at every step of building a domain (create, restore, start, a watcher's
+/// restart), one at a time and in pairs: no half-built domain is left unless the error
+/// names it, and a domain that is left is never running.
+@Suite struct BuildFaultMatrixTests {
+    static func config() throws -> DomainConfiguration {
+        try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\n",
+                                      source: "web.cfg", options: .init(checkFiles: false))
+    }
+
+    static func run(faults: [Int: Fault] = [:], paused: Bool = false) throws -> (FakeHost, BuildOutcome) {
+        let host = FakeHost()
+        host.faults = faults
+        let config = try config()
+        var driver = BuildDriver(machine: BuildWorkflow(name: "web", what: "create domain 'web' from web.cfg", paused: paused),
+                                 control: FakeControl(host: host), source: .new)
+        return (host, driver.run(config))
+    }
+
+    static func violations(_ host: FakeHost, _ outcome: BuildOutcome, paused: Bool) -> [String] {
+        let left = host.domains.filter { $0.value.state != .gone }
+        switch outcome {
+        case .built(let id):
+            guard left.count == 1, let domain = host.domains[id] else { return ["built, but \(left.count) domains are there"] }
+            return domain.state == (paused ? .paused : .running) ? [] : ["built, but it is \(domain.state)"]
+        case .failed(let error, let leftover):
+            var problems: [String] = []
+            if !error.message.hasPrefix("cannot create domain 'web' from web.cfg") { problems.append("unnamed: \(error.message)") }
+            for (id, domain) in left {
+                if leftover != id || !(error.hint ?? "").contains("xk destroy \(id)") { problems.append("domain \(id) left, unnamed: \(error)") }
+                if domain.state == .running { problems.append("a failed build left domain \(id) running") }
+            }
+            return problems
+        }
+    }
+
+    @Test(arguments: [false, true]) func everyFaultAndPair(paused: Bool) throws {
+        let calls = try Self.run(paused: paused).0.calls.count + 3
+        var runs = 0
+        for first in 0..<calls {
+            for fault in [Fault.error, .partial] {
+                let (host, outcome) = try Self.run(faults: [first: fault], paused: paused)
+                #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) \(host.calls): \(outcome)")
+                runs += 1
+                for second in (first + 1)..<calls {
+                    let (host, outcome) = try Self.run(faults: [first: fault, second: .error], paused: paused)
+                    #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) error@\(second) \(host.calls): \(outcome)")
+                    runs += 1
+                }
+            }
+        }
+        #expect(runs > 10)
+    }
+
+    /// A domain that cannot be started is destroyed; when that fails too, the error names it.
+    @Test func aFailedRollbackNamesTheDomain() throws {
+        let calls = try Self.run().0.calls
+        let unpause = calls.firstIndex(of: "unpause")!
+        let (host, outcome) = try Self.run(faults: [unpause: .error, unpause + 1: .error])
+        guard case .failed(let error, let leftover?) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(host.domains[leftover]?.state == .paused)
+        #expect(error.description.contains("destroying what was built failed too") && error.description.contains("xk destroy \(leftover)"), "\(error)")
+    }
+}
