@@ -106,4 +106,33 @@ struct MigrationLabTests {
         let away = try #require(try Self.rows().first { $0.name == "lab-pvh--migratedaway" })
         #expect(away.stableState.contains("s"), "the source copy is not suspended: \(away)")
     }
+
+    /// Issue 12 on one guest: a receiver that takes the stream and never answers runs the
+    /// sender out of time (finding 11); SIGTERM during the stream rolls the migration back
+    /// (finding 12); after each the source runs under its own name, alone, and its watcher
+    /// follows it again (finding 13).
+    @Test func silentReceiverAndSignalLeaveTheSourceRunning() throws {
+        Self.cleanUp()
+        defer { Self.cleanUp() }
+        let (before, _) = try Self.startGuest()
+        let uuid = try #require(try S.domain("lab-pvh")?["uuid"] as? String)
+        func runsHereAlone(_ label: String) throws {
+            #expect(try L.eventually(30) { try Self.running() == ["lab-pvh"] }, "\(label): \((try? Self.rows()) ?? [])")
+            #expect(try S.domid("lab-pvh") == before, "\(label): the source is not the one running")
+            #expect(try L.eventually(60) { try !L.xlNames().contains("lab-pvh--incoming") }, "\(label): \((try? Self.rows()) ?? [])")
+            let uptime = Self.uptimes("lab-pvh").last ?? 0
+            #expect(L.eventually(30) { (Self.uptimes("lab-pvh").last ?? 0) > uptime + 2 }, "\(label): the source did not run on")
+            #expect(L.eventually(20) { ((try? Lab.run("flock", ["-n", "/run/xenkit/watch/\(uuid).lock", "true"]))?.status ?? 0) != 0 },
+                    "\(label): the source has no watcher")
+        }
+        let banner = "printf 'xl migration receiver ready, send binary domain data.\\n'"
+        let silent = try Lab.run(Lab.xk, ["migrate", "--timeout", "15", "-s", "", "lab-pvh", "sh -c \"\(banner); exec cat >/dev/null\""], timeout: 600)
+        #expect(silent.status == 1 && silent.stderr.contains("timed out waiting for the receiver's \"ready\"")
+                && silent.stderr.contains("runs here"), "\(silent)")
+        try runsHereAlone("silent receiver")
+
+        let signalled = try Lab.run("sh", ["-c", "\(Lab.xk) migrate -s env lab-pvh \(Self.path) & p=$!; sleep 3; kill -TERM $p; wait $p"], timeout: 600)
+        #expect(signalled.status == 1 && signalled.stderr.contains("interrupted by a signal") && signalled.stderr.contains("runs here"), "\(signalled)")
+        try runsHereAlone("SIGTERM")
+    }
 }

@@ -119,8 +119,10 @@ struct SaveRestoreLabTests {
         Lab.must(try Lab.xl("destroy", "lab-pv"))
     }
 
-    /// A save that fails midway (the disk fills up) removes its partial file and leaves the
-    /// domain running; so does one to a folder that does not exist.
+    /// A save that fails midway (the disk fills up) leaves an earlier file at FILE as it was
+    /// and nothing beside it, the domain running and followed by its watcher again (issue 12,
+    /// findings 1 and 13); so does one to a folder that does not exist; and one that SIGTERM
+    /// interrupts (finding 12). A save that works writes a file only root can read (finding 4).
     @Test func failedSaveLeavesTheDomainRunning() throws {
         Self.cleanUp()
         defer {
@@ -128,17 +130,41 @@ struct SaveRestoreLabTests {
             Self.cleanUp()
         }
         _ = try Self.startGuest()
-        Lab.must(try Lab.run("sh", ["-c", "mkdir -p /tmp/xk-tiny && mount -t tmpfs -o size=16m tmpfs /tmp/xk-tiny"]))
+        let uuid = try #require(try S.domain("lab-pv")?["uuid"] as? String)
+        func watched() -> Bool {
+            L.eventually(20) { ((try? Lab.run("flock", ["-n", "/run/xenkit/watch/\(uuid).lock", "true"]))?.status ?? 0) != 0 }
+        }
+        func runsOn(_ label: String) throws {
+            let row = try #require(try S.domain("lab-pv"))
+            #expect(row["shutdown"] as? Bool == false && row["paused"] as? Bool == false, "\(label): \(row)")
+            let after = Self.uptimes().last ?? 0
+            #expect(L.eventually(30) { (Self.uptimes().last ?? 0) > after + 2 }, "\(label): the guest did not run on: \(L.console("lab-pv"))")
+        }
+        Lab.must(try Lab.run("sh", ["-c", "mkdir -p /tmp/xk-tiny && mount -t tmpfs -o size=16m tmpfs /tmp/xk-tiny && printf earlier >/tmp/xk-tiny/lab-pv.save"]))
         let full = try Lab.run(Lab.xk, ["save", "lab-pv", "/tmp/xk-tiny/lab-pv.save"], timeout: 300)
-        #expect(full.status == 1 && full.stderr.contains("cannot save domain 'lab-pv'") && full.stderr.contains("runs again"), "\(full)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: "/tmp/xk-tiny").isEmpty)
-        let row = try #require(try S.domain("lab-pv"))
-        #expect(row["shutdown"] as? Bool == false && row["paused"] as? Bool == false, "\(row)")
-        let after = Self.uptimes().last ?? 0
-        #expect(L.eventually(30) { (Self.uptimes().last ?? 0) > after + 2 }, "the guest did not run on: \(L.console("lab-pv"))")
+        #expect(full.status == 1 && full.stderr.contains("cannot save domain 'lab-pv'") && full.stderr.contains("runs again")
+                && full.stderr.contains("was not touched"), "\(full)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/tmp/xk-tiny") == ["lab-pv.save"])
+        #expect(try String(contentsOfFile: "/tmp/xk-tiny/lab-pv.save", encoding: .utf8) == "earlier", "the earlier file was lost")
+        try runsOn("full disk")
+        #expect(watched(), "the domain has no watcher after the failed save")
 
         let nowhere = try Lab.run(Lab.xk, ["save", "lab-pv", "/nonexistent/lab-pv.save"], timeout: 60)
         #expect(nowhere.status == 1 && nowhere.stderr.contains("/nonexistent") && nowhere.stderr.contains("not touched"), "\(nowhere)")
         #expect(try S.domain("lab-pv")?["shutdown"] as? Bool == false)
+
+        // SIGTERM a second into the save: it rolls back, whatever step it was at.
+        Lab.must(try Lab.run("sh", ["-c", "printf earlier >\(Self.file)"]))
+        let interrupted = try Lab.run("sh", ["-c", "\(Lab.xk) save lab-pv \(Self.file) & p=$!; sleep 1; kill -TERM $p; wait $p"], timeout: 300)
+        #expect(interrupted.status == 1 && interrupted.stderr.contains("interrupted by a signal"), "\(interrupted)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: Self.folder) == ["lab-pv.save"])
+        #expect(try String(contentsOfFile: Self.file, encoding: .utf8) == "earlier", "the earlier file was lost")
+        try runsOn("SIGTERM")
+        #expect(watched(), "the domain has no watcher after the interrupted save")
+
+        // umask 0 and still 0600: the file holds the guest's memory.
+        Lab.must(try Lab.run("sh", ["-c", "umask 0; exec \(Lab.xk) save lab-pv \(Self.file)"], timeout: 300))
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: Self.file)[.posixPermissions] as? Int)
+        #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
     }
 }

@@ -15,7 +15,7 @@ struct MigrateReceiveCommand: ParsableCommand {
         commandName: "migrate-receive",
         abstract: "Receive a migrating domain on stdin/stdout (run by xk or xl migrate).",
         discussion: """
-            Not for interactive use. The domain is built paused as NAME--incoming and started as NAME only when the sender says go; if anything fails, the copy here is destroyed. xl migrate reaches it with -s "": `xl migrate -s "" DOMAIN "ssh HOST xk migrate-receive"`.
+            Not for interactive use, and never to be exposed to a network: it builds, as root, the domain the stream describes. Reach it through ssh, or TLS with client certificates bound to a private address. Without --trust-sender, a config that reaches into this host (dom0 disks, scripts, bootloaders, device models, passthrough) is refused before anything is built. The domain is built paused as NAME--incoming and started as NAME only when the sender says go; if anything fails, the copy here is destroyed. xl migrate reaches it with -s "": `xl migrate -s "" DOMAIN "ssh HOST xk migrate-receive"`.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -38,6 +38,9 @@ struct MigrateReceiveCommand: ParsableCommand {
     @Flag(name: .customShort("T"), help: "Accepted for xl's sake (timestamps).")
     var timestamps = false
 
+    @Flag(help: "Build a config that reaches into this host (dom0 disks, vif or disk scripts, a bootloader, a device model or its arguments, host PCI/USB devices, I/O ports, IRQs, memory ranges). Only for a sender that ssh, or TLS with client certificates, has authenticated; xk migrate over ssh passes it.")
+    var trustSender = false
+
     @Option(help: "The longest wait, in seconds, for the sender at each step (its header, the stream's start, permission to go).")
     var timeout: Double = 60
 
@@ -46,7 +49,7 @@ struct MigrateReceiveCommand: ParsableCommand {
         let state = CommandState(options: global)
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
-        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000))) { printError($0) }
+        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender) { printError($0) }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)
         }

@@ -8,17 +8,21 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     let transport: Transport
     /// The longest wait for the sender at each step (its header, the stream's start, GO).
     let timeout: Duration
+    /// Build a config that reaches into this host (dom0 disks, scripts, bootloaders, device
+    /// models, passthrough): only from a sender that something else has authenticated.
+    let trustSender: Bool
     let log: (String) -> Void
     private var config: DomainConfiguration?
     private var header: SaveFileHeader?
     private(set) var id: DomainID?
 
     init(machine: MigrationReceiveWorkflow, control: any DomainControl, transport: Transport,
-         timeout: Duration, log: @escaping (String) -> Void) {
+         timeout: Duration, trustSender: Bool, log: @escaping (String) -> Void) {
         self.machine = machine
         self.control = control
         self.transport = transport
         self.timeout = timeout
+        self.trustSender = trustSender
         self.log = log
     }
 
@@ -137,7 +141,11 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
         }
         do throws(XenError) {
             let parsed = try control.configuration(fromJSON: json, source: "the migration stream")
-            machine.name = parsed.name
+            machine.name = DomainConfiguration.printable(parsed.name)
+            let reach = parsed.hostReach
+            if !trustSender && !reach.isEmpty {
+                return .failed(StepFailure(problem: "the sender's config reaches into this host (\(reach.joined(separator: "; "))); this receiver builds such a config only with --trust-sender, for a sender that ssh (or TLS with client certificates) has authenticated"))
+            }
             parsed.rename(to: machine.incomingName)
             config = consume parsed
             header = decoded

@@ -93,7 +93,7 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
         host.faults = faults
         let peer = ScriptedSender(host: host)
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused), control: FakeControl(host: host),
-                                            transport: peer, timeout: .seconds(1), log: { _ in })
+                                            transport: peer, timeout: .seconds(1), trustSender: false, log: { _ in })
         let outcome = driver.run()
         peer.finish()
         return (host, peer, outcome)
@@ -167,4 +167,69 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
         #expect(error.description.contains("domain 'web' is left on this host") && error.description.contains("xk destroy web"), "\(error)")
         #expect(!host.calls.dropFirst(unpause + 3).contains("send"), "permission was sent: \(host.calls)")
     }
+}
+
+/// Finding 5: what in a sender's config reaches into the receiving host, named.
+@Suite struct HostReachTests {
+    static func config(_ text: String) throws -> DomainConfiguration {
+        try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"pv\"\nmemory = 128\n" + text,
+                                      source: "web.cfg", options: .init(checkFiles: false))
+    }
+
+    @Test func aPlainGuestReachesNothing() throws {
+        #expect(try Self.config("kernel = \"/k\"\nvif = [ 'bridge=xenbr0' ]\n").hostReach == [])
+    }
+
+    @Test func eachWayIntoTheHostIsNamed() throws {
+        let reach = try Self.config("""
+            bootloader = "/usr/bin/pygrub"
+            disk = [ 'phy:/dev/sda,xvda,w', 'file:/etc/shadow,xvdb,r' ]
+            vif = [ 'bridge=xenbr0,script=/tmp/evil' ]
+            p9 = [ 'tag=share,path=/root,security_model=none' ]
+            ioports = [ '3f8-3ff' ]
+            irqs = [ 4 ]
+
+            """).hostReach
+        for item in ["disk xvda backed by /dev/sda", "disk xvdb backed by /etc/shadow", "vif 0 runs the script /tmp/evil",
+                     "9pfs share of /root", "bootloader /usr/bin/pygrub", "1 raw I/O port range(s)", "1 host IRQ(s)"] {
+            #expect(reach.contains(item), "\(item) not in \(reach)")
+        }
+    }
+
+    /// The receiver refuses such a config before anything is built, unless told to trust.
+    @Test(arguments: [false, true]) func theReceiverRefusesItUntrusted(trust: Bool) throws {
+        let host = FakeHost()
+        let peer = ScriptedSender(host: host)
+        var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: false), control: ReachingControl(inner: FakeControl(host: host)),
+                                            transport: peer, timeout: .seconds(1), trustSender: trust, log: { _ in })
+        let outcome = driver.run()
+        if trust {
+            #expect(outcome == .received(paused: false))
+        } else {
+            guard case .failed(let error, nil) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(error.message.contains("reaches into this host (disk xvda backed by /dev/sda)") && error.message.contains("--trust-sender"), "\(error)")
+            #expect(!host.calls.contains("createRestore") && host.domains.isEmpty)
+        }
+    }
+}
+
+/// The fake control, whose parsed configs carry a dom0 disk.
+struct ReachingControl: DomainControl {
+    let inner: FakeControl
+    func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
+        try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\ndisk = [ 'phy:/dev/sda,xvda,w' ]\n",
+                                      source: source, options: .init(checkFiles: false))
+    }
+    func info(_ id: DomainID) -> Result<DomainInfo, LibxlFailure> { inner.info(id) }
+    func suspend(_ id: DomainID, into fd: Int32, live: Bool, debug: Bool) -> Result<Void, LibxlFailure> { inner.suspend(id, into: fd, live: live, debug: debug) }
+    func resume(_ id: DomainID) -> Result<Void, LibxlFailure> { inner.resume(id) }
+    func rename(_ id: DomainID, from old: String?, to new: String) -> Result<Void, LibxlFailure> { inner.rename(id, from: old, to: new) }
+    func destroy(_ id: DomainID) -> Result<Void, LibxlFailure> { inner.destroy(id) }
+    func pause(_ id: DomainID) -> Result<Void, LibxlFailure> { inner.pause(id) }
+    func unpause(_ id: DomainID) -> Result<Void, LibxlFailure> { inner.unpause(id) }
+    func createNew(_ config: borrowing DomainConfiguration) -> Result<DomainID, Libxl.CreateFailure> { inner.createNew(config) }
+    func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32, streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure> {
+        inner.createRestore(config, from: fd, streamVersion: streamVersion)
+    }
+    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) { try inner.checkCanBuild(config) }
 }
