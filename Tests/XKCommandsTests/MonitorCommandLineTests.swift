@@ -31,9 +31,17 @@ import Testing
         #expect(throws: XenError.self) { try XenStorePath.argument("/bad path") }
     }
 
-    @Test func lsEscapesWhatCouldGarbleATerminal() {
-        #expect(XenStoreListCommand.escaped("plain-text 1") == "plain-text 1")
-        #expect(XenStoreListCommand.escaped("a\"b\\c\n\t\u{1B}[2J\u{7F}") == "a\\\"b\\\\c\\n\\t\\x1b[2J\\x7f")
+    @Test func lsEscapesWhatCouldGarbleATerminalAsXenstoreLsDoes() {
+        #expect(XenStoreListCommand.line(name: "a", value: Array("plain-text 1".utf8)) == "a = \"plain-text 1\"")
+        #expect(XenStoreListCommand.line(name: " b", value: Array("a\"b\\c\n\t\u{1B}[2J\u{7F}".utf8) + [0xFF, 0])
+                == #" b = "a"b\\c\n\t\x1b[2J\x7f\xff\000""#)
+        #expect(XenStoreListCommand.line(name: "c", value: nil) == "c = \"\"")
+    }
+
+    @Test func xenstoreReadTakesRawAsXenstoreReadDoes() throws {
+        let read = try #require(try XK.parseAsRoot(["xenstore-read", "-R", "/a"]) as? XenStoreReadCommand)
+        #expect(read.raw && read.paths == ["/a"])
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["xenstore-read", "-R", "--json", "/a"]) }
     }
 
     @Test func monitorJSONLinesCarryOnlyTheirFields() {

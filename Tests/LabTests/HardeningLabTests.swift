@@ -1,0 +1,43 @@
+// The safety review's findings (issue 12) on the real host: what a guest or an operator's
+// argument could do through xk, shown not to happen. None of these tests boots a guest.
+import Foundation
+import Testing
+
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct HardeningLabTests {
+    /// The bytes a command prints, as `od` shows them (Lab.run reads output as UTF-8 text,
+    /// which raw values need not be).
+    static func hexOutput(_ command: String) throws -> String {
+        Lab.must(try Lab.run("sh", ["-c", command + " | od -An -tx1 -v"])).stdout
+    }
+
+    /// Finding 6: a value holding a terminal escape, control bytes, a backslash and bytes that
+    /// are not UTF-8 reads exactly as xenstore-read prints it, and with -R as stored.
+    @Test func xenstoreReadEscapesAsXenstoreReadDoes() throws {
+        let path = "/local/domain/0/xk-test"
+        defer { _ = try? Lab.run("xenstore-rm", [path]) }
+        // ESC raw from printf; xenstore-write turns its own escapes (\001 \xff \\ \t) into bytes.
+        Lab.must(try Lab.run("sh", ["-c", #"xenstore-write \#(path) "$(printf '\033[31mX')"'\001\xff\\q\t"\r'"#]))
+        let stored = try Self.hexOutput("xenstore-read -R \(path)")
+        #expect(stored.split(separator: " ").first == "1b" && stored.contains("ff"), "\(stored)")
+
+        let theirs = try Self.hexOutput("xenstore-read \(path)")
+        let ours = try Self.hexOutput("\(Lab.xk) xenstore-read \(path)")
+        #expect(ours == theirs, "xk:\n\(ours)\nxenstore-read:\n\(theirs)")
+        #expect(!ours.contains("1b"), "no ESC reaches the terminal: \(ours)")
+        let text = Lab.must(try Lab.xk("xenstore-read", path)).stdout
+        #expect(text == #"\x1b[31mX\001\xff\\q\t"\r"# + "\n", "\(text)")
+
+        #expect(try Self.hexOutput("\(Lab.xk) xenstore-read -R \(path)") == stored)
+
+        // xenstore-ls sanitises values the same way.
+        let lsOurs = try Self.hexOutput("\(Lab.xk) xenstore-ls -f /local/domain/0 | grep xk-test")
+        let lsTheirs = try Self.hexOutput("xenstore-ls -f /local/domain/0 | grep xk-test")
+        #expect(lsOurs == lsTheirs, "xk:\n\(lsOurs)\nxenstore-ls:\n\(lsTheirs)")
+
+        // JSON stays JSON, with the escape escaped.
+        let json = Lab.must(try Lab.xk("xenstore-read", "--json", path)).stdout
+        #expect(json.contains(#"\u001b[31mX"#) && !json.contains("\u{1B}"), "\(json)")
+        #expect(try Lab.json(json) is [String: Any])
+    }
+}
