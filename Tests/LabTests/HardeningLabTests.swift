@@ -40,4 +40,25 @@ struct HardeningLabTests {
         #expect(json.contains(#"\u001b[31mX"#) && !json.contains("\u{1B}"), "\(json)")
         #expect(try Lab.json(json) is [String: Any])
     }
+
+    /// Finding 9: HOST never reaches a shell as shell text, nor ssh as an option. Domain-0
+    /// is never suspended: the migration fails at once, waiting for the receiver's banner.
+    @Test func migrateHostCannotRunCommands() throws {
+        let marker = "/tmp/xk-pwned"
+        try? FileManager.default.removeItem(atPath: marker)
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        // Through `--` the argument parser takes it as HOST, and xk's own check refuses it;
+        // without, the parser refuses it as an unknown option.
+        let refused = try Lab.run(Lab.xk, ["migrate", "-s", "ssh", "--", "Domain-0", "-oProxyCommand=touch \(marker)"], timeout: 60)
+        #expect(refused.status != 0 && refused.stderr.contains("starts with '-'"), "\(refused)")
+        let unknown = try Lab.run(Lab.xk, ["migrate", "-s", "ssh", "Domain-0", "-oProxyCommand=touch \(marker)"], timeout: 60)
+        #expect(unknown.status != 0, "\(unknown)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        for host in ["h; touch \(marker)", "h & touch \(marker)", "h $(touch \(marker))", "`touch \(marker)`"] {
+            let failed = try Lab.run(Lab.xk, ["migrate", "-s", "ssh", "Domain-0", host], timeout: 60)
+            #expect(failed.status != 0, "\(failed)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "HOST \(host) ran a command: \(failed)")
+        }
+        #expect(Lab.must(try Lab.xl("list")).lines.contains { $0.hasPrefix("Domain-0 ") })
+    }
 }

@@ -19,6 +19,30 @@ import XenKit
         #expect(try rune("-s", "", "web", "ssh host2 xk migrate-receive") == "ssh host2 xk migrate-receive")
     }
 
+    /// HOST and --receiver reach `sh -c` here and ssh's remote shell: quoted, never run.
+    @Test func hostAndReceiverCannotInjectShellCommands() throws {
+        #expect(try rune("web", "h; touch /tmp/pwned2") == "exec ssh 'h; touch /tmp/pwned2' xk migrate-receive")
+        #expect(try rune("web", "$(reboot)") == "exec ssh '$(reboot)' xk migrate-receive")
+        #expect(try rune("web", "it's") == #"exec ssh 'it'\''s' xk migrate-receive"#)
+        #expect(try rune("web", "root@host2.example:22") == "exec ssh root@host2.example:22 xk migrate-receive")
+        #expect(try rune("--receiver", "/usr/local/sbin/xk", "web", "h") == "exec ssh h /usr/local/sbin/xk migrate-receive")
+    }
+
+    @Test func aHostThatSshWouldReadAsAnOptionIsRefused() throws {
+        for host in ["-oProxyCommand=touch /tmp/pwned", "-V", "-"] {
+            let error = try #require(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "-s", "ssh", "--", "Domain-0", host]) }
+            #expect("\(error)".contains("HOST '\(host)'") && "\(error)".contains("option"), "\(error)")
+        }
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "--", "web", ""]) }
+    }
+
+    @Test func aReceiverThatIsNotAPlainWordIsRefused() throws {
+        for receiver in ["xk; touch /tmp/pwned", "xk migrate-receive", "$(id)", "-oX", "x\ny"] {
+            let error = try #require(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "--receiver=\(receiver)", "web", "h"]) }
+            #expect("\(error)".contains("--receiver '\(receiver)' is not a plain word"), "\(error)")
+        }
+    }
+
     @Test func xlsReceiverFlagsAreAccepted() throws {
         let receive = try #require(try XK.parseAsRoot(["migrate-receive", "-t", "-T", "-d", "-e", "-p"]) as? MigrateReceiveCommand)
         #expect(receive.noWatcher && receive.paused)
