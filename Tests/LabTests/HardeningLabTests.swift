@@ -61,4 +61,24 @@ struct HardeningLabTests {
         }
         #expect(Lab.must(try Lab.xl("list")).lines.contains { $0.hasPrefix("Domain-0 ") })
     }
+
+    /// Finding 10: a name that would be a path is refused at create, define and rename,
+    /// naming the key, and nothing is built.
+    @Test func domainNamesThatArePathsAreRefused() throws {
+        let config = Lab.domainConfigs + "/lab-pv.cfg"
+        let create = try Lab.xk("create", config, #"name="../evil""#)
+        #expect(create.status != 0 && create.stderr.contains(#"command line override 'name="../evil"': name: "#), "\(create)")
+        #expect(create.stderr.contains("'/'"), "\(create)")
+        let names = ListRow.rows(Lab.must(try Lab.xl("list"))).map(\.name)
+        #expect(names == ["Domain-0"], "only dom0 runs: \(names)")
+        #expect(!FileManager.default.fileExists(atPath: "/var/log/xen/xk-../evil.log"))
+
+        let define = try Lab.xk("define", config, #"name="../../tmp/xk-evil""#)
+        #expect(define.status != 0 && define.stderr.contains("name: "), "\(define)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/xk-evil.cfg"))
+
+        let rename = try Lab.xk("rename", "Domain-0", "../evil")
+        #expect(rename.status != 0 && rename.stderr.contains("cannot be a domain name"), "\(rename)")
+        #expect(Lab.must(try Lab.xl("domid", "Domain-0")).stdout == "0\n")
+    }
 }
