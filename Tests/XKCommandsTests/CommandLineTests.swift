@@ -44,6 +44,17 @@ import Testing
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["create", "web.cfg", "memory"]) }
     }
 
+    /// xk makes file names of domain names: rename refuses what create refuses, before it
+    /// looks anything up.
+    @Test func renameRefusesUnsafeNames() throws {
+        for name in ["../evil", "a/b", "..", ".x", "a\u{1B}[2J", String(repeating: "n", count: 129)] {
+            let error = try #require(throws: (any Error).self) { try XK.parseAsRoot(["rename", "web", name]) }
+            #expect("\(error)".contains("cannot be a domain name"), "\(error)")
+        }
+        let rename = try #require(try XK.parseAsRoot(["rename", "web", "db.prod-01"]) as? RenameCommand)
+        #expect(rename.newName == "db.prod-01")
+    }
+
     @Test func shutdownNeedsADomainOrAll() throws {
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["shutdown"]) }
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["shutdown", "-a", "web"]) }

@@ -10,13 +10,38 @@ import XenKit
     }
 
     @Test func theReceiverIsStartedAsXlStartsIt() throws {
-        #expect(try rune("web", "host2") == "exec ssh host2 xk migrate-receive")
-        #expect(try rune("-s", "env", "web", "X=1") == "exec env X=1 xk migrate-receive")
+        #expect(try rune("web", "host2") == "exec ssh host2 xk migrate-receive --trust-sender")
+        #expect(try rune("-s", "env", "web", "X=1") == "exec env X=1 xk migrate-receive --trust-sender")
         #expect(try rune("-s", "ssh -p 2222", "-e", "-p", "--debug", "web", "host2")
-                == "exec ssh -p 2222 host2 xk migrate-receive -e -d -p")
+                == "exec ssh -p 2222 host2 xk migrate-receive --trust-sender -e -d -p")
+        // xl's receiver has no --trust-sender (and no policy): it is not given one.
         #expect(try rune("--receiver", "xl", "web", "host2") == "exec ssh host2 xl migrate-receive")
         // An empty ssh command makes HOST the whole command, as with xl.
         #expect(try rune("-s", "", "web", "ssh host2 xk migrate-receive") == "ssh host2 xk migrate-receive")
+    }
+
+    /// HOST and --receiver reach `sh -c` here and ssh's remote shell: quoted, never run.
+    @Test func hostAndReceiverCannotInjectShellCommands() throws {
+        #expect(try rune("web", "h; touch /tmp/pwned2") == "exec ssh 'h; touch /tmp/pwned2' xk migrate-receive --trust-sender")
+        #expect(try rune("web", "$(reboot)") == "exec ssh '$(reboot)' xk migrate-receive --trust-sender")
+        #expect(try rune("web", "it's") == #"exec ssh 'it'\''s' xk migrate-receive --trust-sender"#)
+        #expect(try rune("web", "root@host2.example:22") == "exec ssh root@host2.example:22 xk migrate-receive --trust-sender")
+        #expect(try rune("--receiver", "/usr/local/sbin/xk", "web", "h") == "exec ssh h /usr/local/sbin/xk migrate-receive --trust-sender")
+    }
+
+    @Test func aHostThatSshWouldReadAsAnOptionIsRefused() throws {
+        for host in ["-oProxyCommand=touch /tmp/pwned", "-V", "-"] {
+            let error = try #require(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "-s", "ssh", "--", "Domain-0", host]) }
+            #expect("\(error)".contains("HOST '\(host)'") && "\(error)".contains("option"), "\(error)")
+        }
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "--", "web", ""]) }
+    }
+
+    @Test func aReceiverThatIsNotAPlainWordIsRefused() throws {
+        for receiver in ["xk; touch /tmp/pwned", "xk migrate-receive", "$(id)", "-oX", "x\ny"] {
+            let error = try #require(throws: (any Error).self) { try XK.parseAsRoot(["migrate", "--receiver=\(receiver)", "web", "h"]) }
+            #expect("\(error)".contains("--receiver '\(receiver)' is not a plain word"), "\(error)")
+        }
     }
 
     @Test func xlsReceiverFlagsAreAccepted() throws {

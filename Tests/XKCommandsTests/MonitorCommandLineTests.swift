@@ -31,9 +31,17 @@ import Testing
         #expect(throws: XenError.self) { try XenStorePath.argument("/bad path") }
     }
 
-    @Test func lsEscapesWhatCouldGarbleATerminal() {
-        #expect(XenStoreListCommand.escaped("plain-text 1") == "plain-text 1")
-        #expect(XenStoreListCommand.escaped("a\"b\\c\n\t\u{1B}[2J\u{7F}") == "a\\\"b\\\\c\\n\\t\\x1b[2J\\x7f")
+    @Test func lsEscapesWhatCouldGarbleATerminalAsXenstoreLsDoes() {
+        #expect(XenStoreListCommand.line(name: "a", value: Array("plain-text 1".utf8)) == "a = \"plain-text 1\"")
+        #expect(XenStoreListCommand.line(name: " b", value: Array("a\"b\\c\n\t\u{1B}[2J\u{7F}".utf8) + [0xFF, 0])
+                == #" b = "a"b\\c\n\t\x1b[2J\x7f\xff\000""#)
+        #expect(XenStoreListCommand.line(name: "c", value: nil) == "c = \"\"")
+    }
+
+    @Test func xenstoreReadTakesRawAsXenstoreReadDoes() throws {
+        let read = try #require(try XK.parseAsRoot(["xenstore-read", "-R", "/a"]) as? XenStoreReadCommand)
+        #expect(read.raw && read.paths == ["/a"])
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["xenstore-read", "-R", "--json", "/a"]) }
     }
 
     @Test func monitorJSONLinesCarryOnlyTheirFields() {
@@ -55,5 +63,28 @@ import Testing
         #expect(line.count == TopCommand.tableHeader.count, "\(line)\n\(TopCommand.tableHeader)")
         #expect(line.contains(" 12.3 ") && line.contains(" 4.2 ") && line.contains(" 1/2 ") && line.contains("r-----"))
         #expect(TopCommand.fixed(0.04, 1) == "0.0" && TopCommand.fixed(199.96, 1) == "200.0")
+    }
+
+    /// A domain being built has no vCPU yet (Xen reports the highest vCPU id as ~0) and its
+    /// figures may be anything: xk top and xk list show it, they do not trap.
+    @Test func extremeFiguresDoNotTrap() {
+        let building = DomainInfo(id: DomainID(7), name: "new", uuid: "u", type: .hvm,
+                                  currentMemory: .kibibytes(.max), outstandingMemory: .kibibytes(.max),
+                                  maxMemory: .kibibytes(.max), cpuTimeNanoseconds: .max,
+                                  onlineVCPUs: .max, maxVCPUID: .max)
+        let other = DomainInfo(id: DomainID(8), name: "other", uuid: "v", type: .pv, currentMemory: .kibibytes(.max),
+                               maxMemory: .mebibytes(1), onlineVCPUs: 0, maxVCPUID: .max - 1)
+        var sampler = UsageSampler()
+        _ = sampler.sample([building, other], at: 1, hostMemoryKiB: 0)
+        let rows = sampler.sample([building, other], at: 2, hostMemoryKiB: .max, targets: [DomainID(7): .max])
+        for order in UsageOrder.allCases { #expect(order.sorted(rows).count == 2) }
+        let line = TopCommand.line(rows[0])
+        #expect(line.contains(" \(UInt32.max)/0 "), "\(line)")
+        #expect(TopCommand.line(rows[1]).contains(" 0/\(UInt32.max) "))
+        #expect(TopCommand.header(rows, time: 0, hostMemoryKiB: .max).contains("\(UInt64.max)k used by domains"))
+        let json = TopCommand.frameJSON(rows, time: 0, hostMemoryKiB: .max).serialized(pretty: false)
+        #expect(json.contains(#""vcpus_max":0"#) && json.contains(#""memory_kib":\#(UInt64.max)"#), "\(json)")
+        #expect(building.listRow.contains("new"))
+        #expect(building.listJSON.serialized(pretty: false).contains(#""vcpus_max":0"#))
     }
 }

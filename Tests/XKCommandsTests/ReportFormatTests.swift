@@ -117,6 +117,9 @@ import Testing
 @Suite struct JSONValueTests {
     @Test func escapesStrings() {
         #expect(JSONValue.string("a\"b\\c\n\u{1}").serialized() == #""a\"b\\c\n\u0001""#)
+        // DEL and the C1 controls (CSI U+009B) too: valid JSON either way, but a terminal
+        // that shows the JSON must not act on them.
+        #expect(JSONValue.string("\u{1B}[2J\u{7F}\u{9B}2J\u{A0}é").serialized() == #""\u001b[2J\u007f\u009b2J\#u{A0}é""#)
     }
 
     @Test func prettyPrintsNested() {

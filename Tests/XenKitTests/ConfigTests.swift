@@ -126,6 +126,28 @@ import Testing
         #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
     }
 
+    /// Xen refuses more than 32 vNUMA nodes (their distance table must fit one page, XSA-77):
+    /// xk says so before it allocates anything for a list of any length.
+    @Test func vnumaListsOfAnySizeAreRefusedClearly() {
+        func nodes(_ count: Int, size: Int = 1) -> String {
+            "vnuma = [ " + (0..<count).map { "[ 'pnode=0', 'size=\(size)', 'vcpus=\($0)' ]" }.joined(separator: ", ") + " ]\n"
+        }
+        #expect(error(base + "maxvcpus = 32\n" + nodes(32)) == nil)
+        for count in [33, 5000] {
+            // 5000 vCPUs would be refused as maxvcpus: then the host's CPUs limit them.
+            let error = error(base + (count <= 4096 ? "maxvcpus = \(count)\n" : "# no maxvcpus\n") + nodes(count))
+            #expect(error?.code == .invalidConfig)
+            #expect(error?.description.hasPrefix("t.cfg:4: vnuma: \(count) nodes; Xen allows at most 32") == true,
+                    "\(String(describing: error))")
+        }
+        // 32 nodes of 16 TiB each: each is allowed, their sum is not.
+        let total = error(base + "maxvcpus = 32\n" + nodes(32, size: ConfigMapper.maxMiB))
+        #expect(total?.description.hasPrefix("t.cfg:4: vnuma: its nodes have \(32 * ConfigMapper.maxMiB) MiB") == true,
+                "\(String(describing: total))")
+        #expect(error(base + "vnuma = [ [ 'pnode=0', 'size=99999999999999999999999', 'vcpus=0' ] ]\n")?.code == .invalidConfig)
+        #expect(error(base + "vnuma = [ [ 'pnode=0', 'size=1', 'vcpus=0-99999999999999999999' ] ]\n")?.code == .invalidConfig)
+    }
+
     @Test func missingNameAndKernel() {
         #expect(error("kernel = \"/k\"\n")?.description.hasPrefix("t.cfg: the domain has no name") == true)
         #expect(error("name = \"t\"\n")?.description.hasPrefix("t.cfg: neither kernel nor bootloader") == true)

@@ -64,3 +64,36 @@ import Testing
         #expect(Memory.gibibytes(2).description == "2 GiB")
     }
 }
+
+/// The figures libxl reports are whatever Xen holds, even mid-build: no arithmetic on them traps.
+@Suite struct DomainFigureTests {
+    static func info(current: UInt64, outstanding: UInt64 = 0, maxVCPUID: UInt32) -> DomainInfo {
+        DomainInfo(id: DomainID(5), name: "d", uuid: "u", type: .pvh, currentMemory: .kibibytes(current),
+                   outstandingMemory: .kibibytes(outstanding), maxMemory: .kibibytes(.max),
+                   onlineVCPUs: 0, maxVCPUID: maxVCPUID)
+    }
+
+    @Test func aDomainWithoutVCPUsYetHasNone() {
+        // Xen's XEN_INVALID_MAX_VCPU_ID (~0) until the domain's vCPUs exist.
+        #expect(Self.info(current: 0, maxVCPUID: .max).vcpuCount == 0)
+        #expect(Self.info(current: 0, maxVCPUID: 0).vcpuCount == 1)
+        #expect(Self.info(current: 0, maxVCPUID: .max - 1).vcpuCount == .max)
+    }
+
+    @Test func memorySumsSaturate() {
+        #expect(Self.info(current: .max, outstanding: 1, maxVCPUID: 0).totalMemory == .kibibytes(.max))
+        #expect(Self.info(current: 3, outstanding: 4, maxVCPUID: 0).totalMemory == .kibibytes(7))
+        #expect(Memory.kibibytes(.max) + .kibibytes(.max) == .kibibytes(.max))
+        #expect(Memory.mebibytes(.max) == .kibibytes(.max) && Memory.gibibytes(.max) == .kibibytes(.max))
+        #expect(Memory.gibibytes(2) == .kibibytes(2 << 20))
+    }
+
+    @Test func usageOfExtremeDomainsIsComputed() {
+        var sampler = UsageSampler()
+        let huge = Self.info(current: .max, outstanding: .max, maxVCPUID: .max)
+        _ = sampler.sample([huge], at: 0, hostMemoryKiB: 1)
+        let usage = sampler.sample([huge], at: 1, hostMemoryKiB: 1)
+        #expect(usage.first?.memoryPercent.isFinite == true && usage.first?.cpuPercent == 0)
+        #expect(UsageOrder.memory.sorted(usage + [sampler.sample([Self.info(current: 1, maxVCPUID: 0)], at: 2, hostMemoryKiB: 0)[0]]).count == 2)
+    }
+}

@@ -138,6 +138,64 @@ import Musl
     }
 }
 
+/// libxl's 16-byte stream header, checked before libxl reads it (a bad one crashes libxl
+/// 4.17's reader): by the receiver of a migration (StreamPeek) and by restore (SaveFile).
+@Suite struct LibxlStreamHeaderTests {
+    static func header(_ ident: String = "LibxlFmt", version: UInt32 = 2, options: UInt32 = 0) -> [UInt8] {
+        Array(ident.utf8) + withUnsafeBytes(of: version.bigEndian) { Array($0) } + withUnsafeBytes(of: options.bigEndian) { Array($0) }
+    }
+
+    @Test func acceptsLibxl417sHeader() {
+        #expect(LibxlStreamHeader.problem(Self.header()) == nil)
+        // Bit 1 (RESTORE_OPT_LEGACY) only says libxl's converter wrote it: libxl reads it.
+        #expect(LibxlStreamHeader.problem(Self.header(options: 2)) == nil)
+    }
+
+    @Test func refusesEveryBadHeaderWithItsReason() {
+        let cases: [([UInt8], String)] = [
+            (Self.header("XXXXXXXX"), "does not start with \"LibxlFmt\""),
+            (Self.header("libxlfmt"), "does not start with \"LibxlFmt\""),
+            (Self.header(version: 1), "version 1"),
+            (Self.header(version: 3), "version 3"),
+            (Self.header(version: 0x0200_0000), "version 33554432"),   // little-endian 2
+            (Self.header(options: 1), "big-endian"),
+            (Self.header(options: 3), "big-endian"),
+            (Self.header(options: 4), "unknown options 0x4"),
+            (Self.header(options: 0x8000_0000), "unknown options 0x80000000"),
+            (Array(Self.header().prefix(12)), "12 of its 16 bytes"),
+            ([], "0 of its 16 bytes"),
+        ]
+        for (bytes, reason) in cases {
+            let problem = LibxlStreamHeader.problem(bytes)
+            #expect(problem?.contains(reason) == true, "\(bytes): \(problem ?? "accepted")")
+            #expect(StreamPeek.problem(withHeader: bytes) == problem)
+        }
+    }
+
+    @Test func restoreRefusesAFileWithABadStreamHeader() throws {
+        let header = SaveFileHeader(configJSON: SaveFileTests.json).encoded()
+        for (bad, reason) in [(Self.header(version: 1), "version 1"), (Self.header(version: 3), "version 3"),
+                              (Self.header(options: 1), "big-endian"), (Self.header(options: 4), "unknown options")] {
+            let path = SaveFileTests.file(header + bad + SaveFileTests.stream.dropFirst(16))
+            defer { unlink(path) }
+            let error = try #require(throws: XenError.self) { try SaveFile(path: path) }
+            #expect(error.message.contains(path) && error.message.contains(reason), "\(error.message)")
+        }
+    }
+
+    /// xl's header without the STREAMv2 flag: a legacy (Xen 4.5 and older) stream follows,
+    /// which libxl 4.17 reads only through its conversion helper. Refused, as a file and
+    /// from a migration sender.
+    @Test func legacyV1StreamsAreRefused() throws {
+        let legacy = SaveFileHeader(mandatoryFlags: SaveFileHeader.configIsJSON, optionalFlags: 0, configJSON: SaveFileTests.json)
+        #expect(throws: SaveFileHeader.Problem.legacyStream) { try SaveFileHeader.decode(legacy.encoded()) }
+        let path = SaveFileTests.file(legacy.encoded() + SaveFileTests.stream)
+        defer { unlink(path) }
+        let error = try #require(throws: XenError.self) { try SaveFile(path: path) }
+        #expect(error.message.contains(path) && error.message.contains("legacy"), "\(error.message)")
+    }
+}
+
 @Suite struct StreamPeekTests {
     @Test func acceptsLibxlsHeaderOnly() {
         let good = Array("LibxlFmt".utf8) + [0, 0, 0, 2, 0, 0, 0, 0]

@@ -86,3 +86,36 @@ import Testing
         #expect(UsageOrder.name.sorted(rows).map(\.name) == ["d1", "d2"])
     }
 }
+
+/// xenstore-utils' escaping of values (xen 4.17 tools/xenstore/xs_lib.c, sanitise_value), byte
+/// for byte: what a guest writes must not reach the operator's terminal as escape sequences.
+@Suite struct XenStoreSanitiseTests {
+    @Test func printableASCIIStaysAsItIs() {
+        let printable = Array(UInt8(0x20)...UInt8(0x7E)).filter { $0 != UInt8(ascii: "\\") }
+        #expect(XenStore.sanitised(printable) == String(decoding: printable, as: UTF8.self))
+        #expect(XenStore.sanitised(Array("say \"hi\" 1".utf8)) == "say \"hi\" 1")   // quotes stay, as in xenstore-ls
+        #expect(XenStore.sanitised([]) == "")
+    }
+
+    @Test func escapesAsSanitiseValueDoes() {
+        #expect(XenStore.sanitised([UInt8(ascii: "\\")]) == #"\\"#)
+        #expect(XenStore.sanitised([0x09, 0x0A, 0x0D]) == #"\t\n\r"#)
+        // Below 010 (octal): three octal digits; everything else: \x and two hex digits.
+        #expect(XenStore.sanitised([0x00, 0x01, 0x07]) == #"\000\001\007"#)
+        #expect(XenStore.sanitised([0x08, 0x0B, 0x1B, 0x7F]) == #"\x08\x0b\x1b\x7f"#)
+        #expect(XenStore.sanitised(Array("\u{1B}[31mX".utf8)) == #"\x1b[31mX"#)
+    }
+
+    @Test func bytesAboveASCIIAreEscapedOneByOneEvenWhenNotUTF8() {
+        #expect(XenStore.sanitised([0x80, 0xFF, 0xC3]) == #"\x80\xff\xc3"#)   // not valid UTF-8
+        #expect(XenStore.sanitised(Array("é".utf8)) == #"\xc3\xa9"#)
+        #expect(XenStore.sanitised([0xC2, 0x9B, 0x32, 0x4A]) == #"\xc2\x9b2J"#)   // C1 CSI in UTF-8
+    }
+
+    @Test func everyByteValueComesOutPrintable() {
+        for byte in UInt8.min...UInt8.max {
+            let text = XenStore.sanitised([byte])
+            #expect(text.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }, "byte \(byte): \(text)")
+        }
+    }
+}

@@ -58,20 +58,29 @@ struct HostService: Service {
             logger.info("\(event.description)")
         }
         logger.info("started: following the domains xk created")
-        let rescan = rescanSeconds
-        let loop = Task {
-            try await runOnDedicatedThread { () throws(XenError) in try supervisor.runScanLoop(rescanEvery: rescan) }
+        let (rescan, autostart) = (rescanSeconds, self.autostart)
+        do {
+            // The scan loop must run as long as the service does: if it ends first, the
+            // service exits non-zero (ServiceGroup rethrows), and systemd restarts it.
+            try await ScanLoop.supervise(
+                loop: { () throws(XenError) in try supervisor.runScanLoop(rescanEvery: rescan) },
+                untilShutdown: {
+                    if autostart {
+                        _ = try? await runOnDedicatedThread { () throws(XenError) in Self.startAutostartDomains(context, logger: logger) }
+                    }
+                    try? await gracefulShutdown()
+                },
+                stop: {
+                    logger.info("stopping: waiting for actions under way")
+                    let finished = (try? await runOnDedicatedThread { () throws(XenError) in supervisor.stop(waitingUpTo: 120) }) ?? false
+                    if !finished {
+                        logger.warning("stopped with an action still under way (\(supervisor.gate.actionsUnderWay))")
+                    }
+                })
+        } catch {
+            logger.error("exiting: \(error)")
+            throw error
         }
-        if autostart {
-            try await runOnDedicatedThread { () throws(XenError) in Self.startAutostartDomains(context, logger: logger) }
-        }
-        try? await gracefulShutdown()
-        logger.info("stopping: waiting for actions under way")
-        let finished = try await runOnDedicatedThread { () throws(XenError) in supervisor.stop(waitingUpTo: 120) }
-        if !finished {
-            logger.warning("stopped with an action still under way (\(supervisor.gate.actionsUnderWay))")
-        }
-        loop.cancel()
         logger.info("stopped")
     }
 

@@ -38,7 +38,7 @@ extension DomainInfo {
             ("outstanding_memkb", .uint(outstandingMemory.kibibytes)),
             ("max_memkb", .uint(maxMemory.kibibytes)),
             ("vcpus_online", .uint(UInt64(onlineVCPUs))),
-            ("vcpus_max", .uint(UInt64(maxVCPUID) + 1)),
+            ("vcpus_max", .uint(UInt64(vcpuCount))),
             ("cpu_time_ns", .uint(cpuTimeNanoseconds)),
             ("cpu_time_s", .double(Double(cpuTimeNanoseconds) / 1e9)),
             ("cpupool", .uint(UInt64(cpupool))),

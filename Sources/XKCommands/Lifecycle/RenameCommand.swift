@@ -15,7 +15,7 @@ struct RenameCommand: ParsableCommand {
     var newName: String
 
     func validate() throws {
-        if newName.isEmpty { throw ValidationError("the new name is empty") }
+        _ = try DomainName(newName)   // refused before anything is looked up
     }
 
     func run() throws {

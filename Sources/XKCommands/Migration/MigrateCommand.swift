@@ -15,7 +15,7 @@ struct MigrateCommand: ParsableCommand {
         commandName: "migrate",
         abstract: "Live-migrate a domain to another host (xl's protocol, over ssh).",
         discussion: """
-            Runs `SSHCMD HOST RECEIVER migrate-receive` (RECEIVER is xk, or xl with --receiver xl) and streams the domain to it while it runs. With -s "", HOST is the whole command to run; with -s env, `xk migrate -s env DOMAIN X=1` migrates to this same host through a pipe. Until the receiver is told to start the domain, any failure resumes it here under its own name; after that, the result says exactly which side runs it, and the copy here is never resumed unless the receiver says it destroyed its own. Only PVH and HVM domains can be migrated live on Debian's Xen 4.17 (PV needs shadow paging, which it lacks).
+            Runs `SSHCMD HOST RECEIVER migrate-receive` (RECEIVER is xk, or xl with --receiver xl) with sh, HOST quoted as one word (unlike xl: give ssh options with -s, and a HOST starting with '-' is refused), and streams the domain to it while it runs. With -s "", HOST is the whole command to run; with -s env, `xk migrate -s env DOMAIN X=1` migrates to this same host through a pipe. Until the receiver is told to start the domain, any failure resumes it here under its own name; after that, the result says exactly which side runs it, and the copy here is never resumed unless the receiver says it destroyed its own. Only PVH and HVM domains can be migrated live on Debian's Xen 4.17 (PV needs shadow paging, which it lacks).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -59,12 +59,19 @@ struct MigrateCommand: ParsableCommand {
     @Argument(help: "The host to migrate to (what the ssh command is given).")
     var host: String
 
-    /// The shell command that starts the receiver, as xl builds it.
+    /// The shell command that starts the receiver, as xl builds it but with HOST quoted.
     var rune: String {
-        guard !sshCommand.isEmpty else { return host }
-        // ssh authenticated the receiving host's root for us: the receiver may trust what we send.
-        return "exec \(sshCommand) \(host) \(receiver) migrate-receive" + (receiver == "xk" ? " --trust-sender" : "")
-            + (noWatcher ? " -e" : "") + (debug ? " -d" : "") + (paused ? " -p" : "")
+        get throws(XenError) {
+            // ssh authenticated the receiving host's root for us: an xk receiver may trust
+            // what we send (xl's has no such check).
+            let trust = receiver.split(separator: "/").last == "xk" ? ["--trust-sender"] : []
+            return try MigrationRune.command(sshCommand: sshCommand, host: host, receiver: receiver,
+                                             receiverFlags: trust + (noWatcher ? ["-e"] : []) + (debug ? ["-d"] : []) + (paused ? ["-p"] : []))
+        }
+    }
+
+    func validate() throws {
+        _ = try rune   // a HOST or receiver that would reach a shell unsafely is refused here
     }
 
     func run() throws {
@@ -73,7 +80,7 @@ struct MigrateCommand: ParsableCommand {
         let context = try state.context
         let id = try state.resolve(domain)
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
-        let transport = try TransportProcess(command: rune)
+        let transport = try TransportProcess(command: try rune)
         let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1)
         let watched = context.isMarkedWatched(id)
         _ = StopSignals.install()   // a signal now rolls the migration back (before GO)

@@ -92,9 +92,9 @@ struct TopCommand: ParsableCommand {
     static func header(_ rows: [DomainUsage], time: Double, hostMemoryKiB: UInt64) -> String {
         let running = rows.filter { $0.info.isRunning }.count
         let paused = rows.filter { $0.info.isPaused }.count
-        let used = rows.reduce(UInt64(0)) { $0 + $1.info.totalMemory.kibibytes }
+        let used = rows.reduce(Memory.kibibytes(0)) { $0 + $1.info.totalMemory }   // saturating
         return "xk top - \(WallClock.format(time)): \(rows.count) domains: \(running) running, \(paused) paused; "
-            + "memory \(hostMemoryKiB)k total, \(used)k used by domains"
+            + "memory \(hostMemoryKiB)k total, \(used.kibibytes)k used by domains"
     }
 
     static let tableHeader = pad("NAME", 20, left: true) + pad("ID", 6) + pad("STATE", 7) + pad("CPU(sec)", 10)
@@ -108,7 +108,7 @@ struct TopCommand: ParsableCommand {
             + pad("\(info.totalMemory.kibibytes)", 10) + pad(fixed(row.memoryPercent, 1), 7)
             + pad(row.targetKiB.map(String.init) ?? "-", 10)
             + pad(info.maxMemory.kibibytes == UInt64.max ? "no limit" : "\(info.maxMemory.kibibytes)", 10)
-            + pad("\(info.onlineVCPUs)/\(info.maxVCPUID + 1)", 7)
+            + pad("\(info.onlineVCPUs)/\(info.vcpuCount)", 7)
     }
 
     static func frameJSON(_ rows: [DomainUsage], time: Double, hostMemoryKiB: UInt64) -> JSONValue {
@@ -127,7 +127,7 @@ struct TopCommand: ParsableCommand {
                     ("target_kib", row.targetKiB.map { .uint($0) } ?? .null),
                     ("max_memory_kib", .uint(row.info.maxMemory.kibibytes)),
                     ("vcpus_online", .uint(UInt64(row.info.onlineVCPUs))),
-                    ("vcpus_max", .uint(UInt64(row.info.maxVCPUID) + 1)),
+                    ("vcpus_max", .uint(UInt64(row.info.vcpuCount))),
                 ])
             })),
         ])

@@ -31,6 +31,19 @@ func flushStandardOutput() {
     fflush(nil)   // all output streams; stdout itself is a C global Swift 6 will not touch
 }
 
+/// Writes bytes to standard output as they are (after what `print` buffered), whatever they
+/// are: not text, maybe not UTF-8.
+func writeStandardOutput(_ bytes: [UInt8]) {
+    flushStandardOutput()
+    var done = 0
+    while done < bytes.count {
+        let n = bytes[done...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }   // stdout closed: like print, nothing more to do
+        done += n
+    }
+}
+
 /// Local wall-clock time for log lines: "2026-11-25 12:00:01".
 enum Timestamp {
     static func now() -> String {

@@ -7,7 +7,7 @@ struct XenStoreListCommand: ParsableCommand {
         commandName: "xenstore-ls",
         abstract: "Print the xenstore tree below a path (default /).",
         discussion: """
-            As xenstore-ls: each node below PATH as `name = "value"`, indented one space per level; -f prints full paths instead, -p adds each node's permissions (owner first, as n0 r3). Characters outside printable ASCII in values are escaped (\\n, \\t, \\xNN), so a guest's junk cannot garble the terminal. With --json, prints an array of {path, value, permissions} with values as stored.
+            As xenstore-ls: each node below PATH as `name = "value"`, indented one space per level; -f prints full paths instead, -p adds each node's permissions (owner first, as n0 r3). Values are escaped as xenstore-ls escapes them (\\\\, \\t, \\n, \\r, \\000 to \\007, else \\xNN for every byte outside printable ASCII), so what a guest wrote cannot garble the terminal. With --json, prints an array of {path, value, permissions}, values as stored (JSON-escaped; bytes that are not UTF-8 become U+FFFD).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -35,7 +35,7 @@ struct XenStoreListCommand: ParsableCommand {
             let items = try nodes.map { (node) throws(XenError) -> JSONValue in
                 .object([
                     ("path", .string(node.path.rawValue)),
-                    ("value", .optional(node.value)),
+                    ("value", .optional(node.value.map { String(decoding: $0, as: UTF8.self) })),
                     ("permissions", .optional(try store.permissions(node.path)?.description)),
                 ])
             }
@@ -44,27 +44,14 @@ struct XenStoreListCommand: ParsableCommand {
         }
         for node in nodes {
             let name = fullPaths ? node.path.rawValue : String(repeating: " ", count: node.depth - 1) + node.path.lastComponent
-            var line = name + " = \"" + Self.escaped(node.value ?? "") + "\""
+            var line = Self.line(name: name, value: node.value)
             if permissions, let perms = try store.permissions(node.path) { line += "  (\(perms))" }
             print(line)
         }
     }
 
-    /// Printable ASCII as is; quotes, backslashes and everything else escaped.
-    static func escaped(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\n"): out += "\\n"
-            case UInt8(ascii: "\t"): out += "\\t"
-            case UInt8(ascii: "\""): out += "\\\""
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16)
-                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return out
+    /// `name = "value"`, the value escaped as xenstore-ls escapes it.
+    static func line(name: String, value: [UInt8]?) -> String {
+        name + " = \"" + XenStore.sanitised(value ?? []) + "\""
     }
 }

@@ -7,7 +7,7 @@ struct XenStoreReadCommand: ParsableCommand {
         commandName: "xenstore-read",
         abstract: "Print the values of xenstore nodes, one per line.",
         discussion: """
-            A node that does not exist is an error naming it (exit 1), as with xenstore-read. With --json, prints one object mapping each path to its value, null for a node that does not exist, and exits 0.
+            As xenstore-read, values are escaped so that what a guest wrote cannot garble the terminal: a backslash as \\\\, tab, newline and return as \\t, \\n, \\r, bytes 0 to 7 as \\000 to \\007, every other byte outside printable ASCII as \\xNN. -R prints the bytes as stored instead, with no newline after them (as xenstore-read -R). A node that does not exist is an error naming it (exit 1), as with xenstore-read. With --json, prints one object mapping each path to its value, null for a node that does not exist, and exits 0.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -15,11 +15,15 @@ struct XenStoreReadCommand: ParsableCommand {
     @Flag(help: "Print a JSON object {path: value or null}.")
     var json = false
 
+    @Flag(name: .customShort("R"), help: "Print the values' bytes as stored, unescaped, with no newline (as xenstore-read -R).")
+    var raw = false
+
     @Argument(help: "Paths to read: absolute, or relative to dom0's home /local/domain/0.")
     var paths: [String]
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one PATH") }
+        if raw && json { throw ValidationError("-R and --json exclude each other") }
     }
 
     func run() throws {
@@ -27,11 +31,13 @@ struct XenStoreReadCommand: ParsableCommand {
         let store = try XenStore(readOnly: true)
         var members: [(String, JSONValue)] = []
         for path in parsed {
-            let value = try store.read(path)
+            let value = try store.readBytes(path)
             if json {
-                members.append((path.rawValue, .optional(value)))
+                members.append((path.rawValue, .optional(value.map { String(decoding: $0, as: UTF8.self) })))
+            } else if let value, raw {
+                writeStandardOutput(value)
             } else if let value {
-                print(value)
+                print(XenStore.sanitised(value))
             } else {
                 throw XenError(code: .invalidArgument, message: "xenstore has no node \(path)")
             }

@@ -3,6 +3,9 @@
 //
 // vnuma depends on the host (its node count, its online CPUs) and sets maxvcpus and maxmem
 // when the config leaves them out; xl reads it right after maxvcpus, before those defaults.
+// xl allocates whatever the list asks for, a distance table of nodes² entries included; Xen
+// takes at most 32 nodes (the table must fit one page, XSA-77), so xk refuses more before it
+// allocates anything.
 internal import CXen
 
 #if canImport(Glibc)
@@ -12,17 +15,28 @@ import Musl
 #endif
 
 extension ConfigMapper {
+    /// The most vNUMA nodes Xen 4.17 takes: nodes² distances of 4 bytes in one page
+    /// (xen/common/domctl.c, vnuma_alloc).
+    static let maxVNUMANodes = 32
+
     mutating func mapVNUMA() throws(XenError) {
         guard let nodes = try file.nestedList("vnuma"), !nodes.isEmpty else { return }
         let b = withUnsafeMutablePointer(to: &config.pointee.b_info) { $0 }
         let host = options.host ?? .assumed
         let count = nodes.count
-        let array = calloc(count, MemoryLayout<libxl_vnode_info>.stride)!.assumingMemoryBound(to: libxl_vnode_info.self)
+        guard count <= Self.maxVNUMANodes else {
+            throw file.error("vnuma", "\(count) nodes; Xen allows at most \(Self.maxVNUMANodes) (their distance table must fit one page)")
+        }
+        func allocate<T>(_ type: T.Type) throws(XenError) -> UnsafeMutablePointer<T> {
+            guard let raw = calloc(count, MemoryLayout<T>.stride) else { throw file.error("vnuma", "out of memory for \(count) nodes") }
+            return raw.assumingMemoryBound(to: T.self)
+        }
+        let array = try allocate(libxl_vnode_info.self)
         b.pointee.vnuma_nodes = array
         b.pointee.num_vnuma_nodes = Int32(count)
+        for index in 0..<count { libxl_vnode_info_init(array + index) }
         for index in 0..<count {
-            libxl_vnode_info_init(array + index)
-            array[index].distances = calloc(count, MemoryLayout<UInt32>.stride)!.assumingMemoryBound(to: UInt32.self)
+            array[index].distances = try allocate(UInt32.self)   // freed with the config if this throws
             array[index].num_distances = Int32(count)
         }
         var totalVCPUs = 0
@@ -89,6 +103,9 @@ extension ConfigMapper {
                                  hint: "set maxvcpus to allow it")
             }
             b.pointee.max_vcpus = Int32(totalVCPUs)
+        }
+        guard totalKiB <= UInt64(Self.maxMiB) << 10 else {
+            throw file.error("vnuma", "its nodes have \(totalKiB >> 10) MiB, more than the \(Self.maxMiB) MiB a domain may have")
         }
         if b.pointee.max_memkb != UInt64.max && b.pointee.max_memkb != totalKiB {
             throw file.error("vnuma", "its nodes have \(totalKiB / 1024) MiB but maxmem = \(b.pointee.max_memkb / 1024) MiB")

@@ -154,12 +154,11 @@ struct ConfigMapper {
         }
     }
 
-    /// Names end up in xenstore and in `xl list`: xk refuses what would break them, and
-    /// warns about a name that commands would read as a domain id.
+    /// Names end up in xenstore, in `xl list` and in file names: xk refuses what would break
+    /// them (``DomainName``), and warns about a name that commands would read as a domain id.
     mutating func validateName(_ name: String) throws(XenError) {
-        if name.isEmpty { throw file.error("name", "the name is empty") }
-        if let bad = name.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw file.error("name", "contains the control character U+\(String(bad.value, radix: 16))")
+        if let problem = DomainName.problem(with: name) {
+            throw file.error("name", "\"\(DomainName.printable(name))\" cannot be a domain name: \(problem)")
         }
         if name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             warnings.append(file.location("name")

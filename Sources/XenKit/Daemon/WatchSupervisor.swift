@@ -13,6 +13,12 @@
 // adopts it (its first death event reports the shutdown), once.
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Follows all marked domains of the host and carries out their shutdown actions.
 public final class WatchSupervisor: Sendable {
     /// Something the supervisor did or saw, for the service's log.
@@ -55,6 +61,9 @@ public final class WatchSupervisor: Sendable {
     }
     private let state = Mutex(State())
     private let stopping = Atomic<Bool>(false)
+    /// The write end of the running scan loop's wake pipe (-1 when none runs): ``stop(waitingUpTo:)``
+    /// ends the loop's wait at once rather than at its next rescan.
+    private let wakeFD = Mutex<Int32>(-1)
 
     /// - Parameters:
     ///   - context: used from the caller's thread by ``scan()``.
@@ -100,24 +109,39 @@ public final class WatchSupervisor: Sendable {
     /// watch) or for `seconds`, and scans again, until ``stop(waitingUpTo:)``. Blocks the
     /// calling thread. The timed rescan adopts domains whose own watcher process died.
     ///
-    /// - Throws: ``XenError`` when xenstored cannot be reached.
+    /// Returns only after ``stop(waitingUpTo:)``; run it under ``ScanLoop/supervise(loop:untilShutdown:stop:)``.
+    ///
+    /// - Throws: ``XenError`` when xenstored cannot be reached or its watch fails, or when
+    ///   ``ScanLoop/failureLimit`` scans in a row failed.
     public func runScanLoop(rescanEvery seconds: Int = 5) throws(XenError) {
         let requests = try XenStoreWatcher()
         try requests.add(Self.adoptionPath)
-        while !stopping.load(ordering: .relaxed) {
-            do {
-                try scan()
-            } catch {
-                report(.scanFailed(error))
-            }
-            _ = try requests.wait(milliseconds: Int32(max(seconds, 1) * 1000))
+        var wake: [Int32] = [-1, -1]
+        guard makeNonBlockingPipe(&wake) else {
+            throw XenError(code: .operationFailed, message: "cannot make the host service's wake pipe", errno: errno)
         }
+        wakeFD.withLock { $0 = wake[1] }
+        defer {
+            wakeFD.withLock { $0 = -1 }   // under the lock: stop() writes no more
+            close(wake[0])
+            close(wake[1])
+        }
+        let milliseconds = Int32(min(max(seconds, 1), 86_400) * 1000)
+        try ScanLoop.run(
+            scan: { () throws(XenError) in try scan() },
+            wait: { () throws(XenError) in _ = try requests.wait(milliseconds: milliseconds, wake: wake[0]) },
+            isStopping: { stopping.load(ordering: .relaxed) },
+            reportFailure: { report(.scanFailed($0)) })
     }
 
     /// Turns new actions away and waits up to `seconds` for those under way; the scan loop
-    /// ends at its next wake-up, and the watcher threads wait in libxl until the process exits.
+    /// wakes and ends at once, and the watcher threads wait in libxl until the process exits.
     public func stop(waitingUpTo seconds: Double) -> Bool {
         stopping.store(true, ordering: .relaxed)
+        wakeFD.withLock { fd in
+            var byte: UInt8 = 1
+            if fd >= 0 { _ = write(fd, &byte, 1) }   // the pipe only wakes the loop's poll
+        }
         return gate.close(waitingUpTo: seconds)
     }
 

@@ -147,10 +147,12 @@ public struct DefinitionStore: Sendable {
         return access(path(name, "cfg"), F_OK) == 0
     }
 
+    /// The definition's files are named after the domain: the name must be one
+    /// ``DomainName`` accepts (no '/', not hidden, no control characters).
     private static func checkName(_ name: String, source: String?) throws(XenError) {
-        if name.isEmpty || name.hasPrefix(".") || name.contains("/") {
+        if let problem = DomainName.problem(with: name) {
             throw XenError(code: source == nil ? .invalidArgument : .invalidConfig,
-                           message: (source.map { "\($0): name: " } ?? "") + "'\(name)' cannot name a definition (empty, starts with '.' or contains '/')")
+                           message: (source.map { "\($0): name: " } ?? "") + "'\(DomainName.printable(name))' cannot name a definition: \(problem)")
         }
     }
 

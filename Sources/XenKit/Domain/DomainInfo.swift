@@ -55,7 +55,7 @@ public struct DomainInfo: Hashable, Sendable {
     /// CPU time used, in nanoseconds.
     public var cpuTimeNanoseconds: UInt64
     public var onlineVCPUs: UInt32
-    /// The highest vCPU id, so the domain has `maxVCPUID + 1` vCPUs in all.
+    /// The highest vCPU id, or `UInt32.max` while the domain has no vCPU; see ``vcpuCount``.
     public var maxVCPUID: UInt32
     public var cpupool: UInt32
     public var securityLabel: String?
@@ -91,8 +91,14 @@ public struct DomainInfo: Hashable, Sendable {
         self.securityLabel = securityLabel
     }
 
-    /// The memory xl shows in its Mem column: current plus outstanding claims.
+    /// The memory xl shows in its Mem column: current plus outstanding claims (saturating,
+    /// as ``Memory`` adds).
     public var totalMemory: Memory { currentMemory + outstandingMemory }
+
+    /// How many vCPUs the domain has: `maxVCPUID + 1`, or 0 while it has none. Xen reports
+    /// the highest id as ~0 (XEN_INVALID_MAX_VCPU_ID) until a domain being built has its
+    /// vCPUs, so `maxVCPUID + 1` would overflow then.
+    public var vcpuCount: UInt32 { maxVCPUID == .max ? 0 : maxVCPUID + 1 }
 
     /// The six state letters of `xl list`: r b p s c d, with '-' for a flag that is off and
     /// the shutdown reason's letter in the fifth place.

@@ -96,7 +96,9 @@ extension XenContext {
     /// that name (checked in the same xenstore transaction).
     ///
     /// The corresponding libxl function is `libxl_domain_rename`.
+    /// The new name must be one ``DomainName`` accepts: xk makes file names of it.
     public func rename(_ id: DomainID, to newName: String, expecting oldName: String? = nil) throws(XenError) {
+        _ = try DomainName(newName)
         if let other = try? resolve(.name(newName)), other != id {
             throw XenError(code: .alreadyExists,
                            message: "cannot rename \(describe(id)): domain \(other) is already named '\(newName)'")

@@ -64,9 +64,7 @@ public final class SaveFile {
     private func checkStream(regularFile: Bool) -> String? {
         let ident = Self.read(fd, 16, at: streamOffset)
         guard ident.count == 16 else { return "it is truncated: it has no libxl stream after its header" }
-        guard Array(ident.prefix(8)) == SaveFileHeader.libxlIdent else {
-            return "its libxl stream does not start with \"LibxlFmt\" (corrupt, or an old v1 stream)"
-        }
+        if let problem = LibxlStreamHeader.problem(ident) { return problem }
         guard regularFile else { return nil }
         return StreamWalk.check(size: size, start: streamOffset + 16) { offset, count in Self.read(fd, count, at: offset) }
     }

@@ -75,6 +75,9 @@ public struct SaveFileHeader: Equatable, Sendable {
         case unsupportedFlags(UInt32)
         case configTooLarge(Int)
         case configNotText
+        /// No STREAMv2 flag: a legacy stream (Xen 4.5 and older) follows, which libxl reads
+        /// only through its conversion helper; xk does not take that path.
+        case legacyStream
 
         public var description: String {
             switch self {
@@ -84,6 +87,7 @@ public struct SaveFileHeader: Equatable, Sendable {
             case .unsupportedFlags(let flags): "it needs features this toolstack lacks (mandatory flags 0x\(String(flags, radix: 16)))"
             case .configTooLarge(let length): "its config claims \(length) bytes, more than a config can be"
             case .configNotText: "its config is not NUL-terminated text"
+            case .legacyStream: "it holds a legacy (v1) stream, from Xen 4.5 or older, which xk does not restore (its header lacks the STREAMv2 flag)"
             }
         }
     }
@@ -115,6 +119,7 @@ public struct SaveFileHeader: Equatable, Sendable {
         let optionalFlags = word(bytes, 40)
         let optionalLength = Int(word(bytes, 44))
         if mandatory & ~knownMandatory != 0 { throw .unsupportedFlags(mandatory & ~knownMandatory) }
+        if mandatory & streamV2 == 0 { throw .legacyStream }
         guard optionalLength <= maximumConfigLength + 4 else { throw .configTooLarge(optionalLength) }
         try need(fixedSize + optionalLength)
         var config: String?
@@ -135,7 +140,7 @@ public struct SaveFileHeader: Equatable, Sendable {
     }
 
     /// libxl's stream ident, right after xl's header.
-    static let libxlIdent: [UInt8] = Array("LibxlFmt".utf8)
+    static let libxlIdent: [UInt8] = LibxlStreamHeader.ident
     /// libxl's END record: type 0, length 0, the last 8 bytes of a complete stream.
     static let libxlEndRecord = [UInt8](repeating: 0, count: 8)
 
@@ -153,5 +158,53 @@ public struct SaveFileHeader: Equatable, Sendable {
 
     private static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
         bytes[offset..<(offset + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+    }
+}
+
+/// libxl's stream header, the 16 bytes right after xl's header (xen 4.17
+/// tools/libs/light/libxl_sr_stream_format.h, struct libxl__sr_hdr; all big-endian):
+///
+///    8 bytes  ident "LibxlFmt" (RESTORE_STREAM_IDENT)
+///    4 bytes  version, 2 (RESTORE_STREAM_VERSION)
+///    4 bytes  options: bit 0 RESTORE_OPT_BIG_ENDIAN (0 = little-endian, as on x86 and arm),
+///             bit 1 RESTORE_OPT_LEGACY (converted from a legacy stream), bits 2-31 reserved
+///
+/// Checked in full before libxl reads anything: libxl 4.17's stream reader crashes on a bad
+/// header, and it ignores reserved option bits, which a newer writer might mean.
+public enum LibxlStreamHeader {
+    static let ident: [UInt8] = Array("LibxlFmt".utf8)
+    static let size = 16
+    /// The one version libxl 4.17 reads.
+    static let version: UInt32 = 2
+    /// RESTORE_OPT_BIG_ENDIAN: the stream's records are big-endian.
+    static let optionBigEndian: UInt32 = 1 << 0
+    /// RESTORE_OPT_LEGACY: libxl's converter made the stream from a legacy one; libxl reads it.
+    static let optionLegacy: UInt32 = 1 << 1
+
+    /// What is wrong with the start of a libxl stream, in words, or nil when libxl 4.17 on
+    /// this host can read it. Looks only at the first 16 bytes.
+    public static func problem(_ bytes: [UInt8]) -> String? {
+        guard bytes.count >= size else {
+            return "the libxl stream's header is truncated (\(bytes.count) of its \(size) bytes)"
+        }
+        guard Array(bytes[0..<8]) == ident else {
+            return "the libxl stream does not start with \"LibxlFmt\" (corrupt, or not a libxl stream)"
+        }
+        let version = bigEndianWord(bytes, 8), options = bigEndianWord(bytes, 12)
+        guard version == Self.version else {
+            return "the libxl stream is version \(version); libxl 4.17 reads version \(Self.version)"
+        }
+        if options & optionBigEndian != 0 {
+            return "the libxl stream was written big-endian (options 0x\(String(options, radix: 16))); libxl reads only little-endian streams"
+        }
+        let unknown = options & ~(optionBigEndian | optionLegacy)
+        guard unknown == 0 else {
+            return "the libxl stream sets unknown options 0x\(String(unknown, radix: 16)) (written by a newer libxl?)"
+        }
+        return nil
+    }
+
+    private static func bigEndianWord(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        bytes[offset..<(offset + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 }

@@ -13,17 +13,13 @@ import Musl
 
 enum StreamPeek {
     /// libxl's stream header: "LibxlFmt", then the version (2) and options, big-endian.
-    static let libxlIdent = Array("LibxlFmt".utf8)
-    static let headerSize = 16
+    static let libxlIdent = LibxlStreamHeader.ident
+    static let headerSize = LibxlStreamHeader.size
 
-    /// What is wrong with a libxl stream header, or nil when it is one.
+    /// What is wrong with a libxl stream header, or nil when it is one libxl can read
+    /// (``LibxlStreamHeader/problem(_:)``).
     static func problem(withHeader bytes: [UInt8]) -> String? {
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == libxlIdent else {
-            return "the libxl stream does not start with libxl's header (\"LibxlFmt\")"
-        }
-        let version = bytes[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard version == 2 else { return "the libxl stream is version \(version); libxl 4.17 reads version 2" }
-        return nil
+        LibxlStreamHeader.problem(bytes)
     }
 
     /// The first `count` bytes waiting in `fd`, left unread; nil when they do not come within

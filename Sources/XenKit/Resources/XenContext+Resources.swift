@@ -66,7 +66,7 @@ extension XenContext {
     /// The corresponding libxl function is `libxl_set_vcpuonline`.
     public func setOnlineVCPUs(_ id: DomainID, count: Int, force: Bool = false) throws(XenError) {
         let info = try domain(id)
-        let maximum = Int(info.maxVCPUID) + 1
+        let maximum = Int(info.vcpuCount)   // 0 while the domain is being built
         let label = describe(id)
         guard count >= 1 else {
             throw XenError(code: .invalidArgument, message: "\(label) needs at least one vCPU online")
@@ -101,8 +101,9 @@ extension XenContext {
     /// The corresponding libxl function is `libxl_set_vcpuaffinity`.
     public func pinVCPU(_ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?) throws(XenError) {
         let info = try domain(id)
-        guard vcpu >= 0, vcpu <= Int(info.maxVCPUID) else {
-            throw XenError(code: .invalidArgument, message: "\(describe(id)) has no vCPU \(vcpu) (it has 0-\(info.maxVCPUID))")
+        guard vcpu >= 0, vcpu < Int(info.vcpuCount) else {
+            throw XenError(code: .invalidArgument, message: "\(describe(id)) has no vCPU \(vcpu) ("
+                           + (info.vcpuCount == 0 ? "it has none yet" : "it has 0-\(info.vcpuCount - 1)") + ")")
         }
         try act("pin vCPU \(vcpu) of", id) { Libxl.pinVCPU($0, $1, vcpu: vcpu, hard: hard, soft: soft) }
     }

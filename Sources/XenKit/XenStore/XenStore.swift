@@ -99,15 +99,16 @@ public final class XenStore: @unchecked Sendable {
     }
 
     /// The node and everything below it, depth first, in xenstored's order: each node's
-    /// path relative to `path`, its depth (0 for `path` itself) and its value.
+    /// path relative to `path`, its depth (0 for `path` itself) and its value as stored
+    /// (bytes: a guest's value need not be UTF-8; see ``sanitised(_:)`` to print it).
     ///
     /// - Parameter limit: the most nodes to read; a guest's area can be large, and a tree
     ///   walk is one round trip per node.
-    public func tree(_ path: XenStorePath, limit: Int = 100_000) throws(XenError) -> [(path: XenStorePath, depth: Int, value: String?)] {
-        var out: [(XenStorePath, Int, String?)] = []
+    public func tree(_ path: XenStorePath, limit: Int = 100_000) throws(XenError) -> [(path: XenStorePath, depth: Int, value: [UInt8]?)] {
+        var out: [(XenStorePath, Int, [UInt8]?)] = []
         var stack: [(XenStorePath, Int)] = [(path, 0)]
         while let (node, depth) = stack.popLast(), out.count < limit {
-            out.append((node, depth, try read(node)))
+            out.append((node, depth, try readBytes(node)))
             let children = try list(node)
             for child in children.reversed() {
                 guard let childPath = node.appending(child) else { continue }
@@ -186,5 +187,37 @@ public final class XenStore: @unchecked Sendable {
         case .success(let value): return value
         case .failure(let failure): throw XenError.xenstore(failure, operation: operation)
         }
+    }
+}
+
+extension XenStore {
+    /// A value as xenstore-utils print it (xenstore-read without -R, xenstore-ls), so what a
+    /// guest wrote cannot reach the operator's terminal as escape sequences.
+    ///
+    /// Byte for byte as xen 4.17's `sanitise_value` (tools/xenstore/xs_lib.c):
+    /// > if (c >= ' ' && c <= '~' && c != '\\') { ADD(c); continue; }
+    /// > ... '\t' 't', '\n' 'n', '\r' 'r', '\\' '\\'; default: if (c < 010) ADDF("%03o", c);
+    /// > else ADDF("x%02x", c);
+    /// Each byte is escaped on its own, so bytes that are not UTF-8 come out as they were sent.
+    public static func sanitised(_ value: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(value.count)
+        for byte in value {
+            if byte >= 0x20 && byte <= 0x7E && byte != UInt8(ascii: "\\") {
+                out.append(byte)
+                continue
+            }
+            out.append(UInt8(ascii: "\\"))
+            switch byte {
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case ..<0o10: out += [UInt8(ascii: "0"), UInt8(ascii: "0"), UInt8(ascii: "0") + byte]
+            default: out += [UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
