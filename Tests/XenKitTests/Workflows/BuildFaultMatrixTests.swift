@@ -52,6 +52,7 @@ import Testing
             }
         }
         #expect(runs > 10)
+        print("fault matrix: build (paused: \(paused)): \(runs) runs, one fault or a pair at \(calls) calls")
     }
 
     /// A domain that cannot be started is destroyed; when that fails too, the error names it.

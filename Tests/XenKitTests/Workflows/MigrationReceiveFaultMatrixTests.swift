@@ -134,6 +134,7 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyFaultAtEveryStep(paused: Bool) {
         let calls = Self.run(paused: paused).0.calls.count + 4
+        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * 2) runs with one fault at each of \(calls) call positions") }
         for index in 0..<calls {
             for fault in [Fault.error, .partial] {
                 let (host, peer, outcome) = Self.run(faults: [index: fault], paused: paused)
@@ -144,6 +145,7 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyPairOfFaults(paused: Bool) {
         let calls = Self.run(paused: paused).0.calls.count + 4
+        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * (calls - 1) / 2 * 4) runs with a pair of faults") }
         for first in 0..<calls {
             for second in (first + 1)..<calls {
                 for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.partial, .partial)] {

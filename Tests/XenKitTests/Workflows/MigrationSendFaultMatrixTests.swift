@@ -160,6 +160,7 @@ final class ScriptedReceiver: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyFaultAtEveryStep(failsToStart: Bool) {
         let calls = Self.run(failsToStart: failsToStart).0.calls.count + 4
+        defer { print("fault matrix: migrate send (receiver fails to start: \(failsToStart)): \(calls * 3) runs with one fault at each of \(calls) call positions") }
         for index in 0..<calls {
             for fault in [Fault.error, .partial, .signal] {
                 let faults = [index: fault]
@@ -171,6 +172,7 @@ final class ScriptedReceiver: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyPairOfFaults(failsToStart: Bool) {
         let calls = Self.run(failsToStart: failsToStart).0.calls.count + 4
+        defer { print("fault matrix: migrate send (receiver fails to start: \(failsToStart)): \(calls * (calls - 1) / 2 * 5) runs with a pair of faults") }
         for first in 0..<calls {
             for second in (first + 1)..<calls {
                 for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.signal, .error), (.partial, .partial)] {

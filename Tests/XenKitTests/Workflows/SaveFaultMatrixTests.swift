@@ -100,15 +100,19 @@ import Testing
             }
         }
         #expect(runs >= 3 * calls)
+        print("fault matrix: save (\(after)): \(runs) runs with one fault at each of \(calls + 4) call positions")
     }
 
     @Test(arguments: afters) func everyPairOfFaults(after: XenContext.AfterSave) {
         let calls = Self.run(after).0.calls.count + 4
+        var runs = 0
+        defer { print("fault matrix: save (\(after)): \(runs) runs with a pair of faults") }
         for first in 0..<calls {
             for second in (first + 1)..<calls {
                 for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.signal, .error)] {
                     let faults = [first: a, second: b]
                     let (host, outcome) = Self.run(after, faults: faults)
+                    runs += 1
                     let problems = Self.violations(host, outcome, after, faults: faults)
                     #expect(problems == [], "faults \(a)@\(first) \(b)@\(second) (\(host.calls)): \(outcome)")
                 }
