@@ -120,4 +120,26 @@ extern ssize_t cxen_tee(int fd_in, int fd_out, size_t len, unsigned int flags) _
 #define CXEN_SPLICE_F_MOVE 1u
 #define CXEN_SPLICE_F_MORE 4u
 
+/*
+ * Linux and glibc constants that Swift's Glibc module does not export without _GNU_SOURCE
+ * (which the module is not built with), under our prefix: F_SETPIPE_SZ is
+ * F_LINUX_SPECIFIC_BASE + 7 (linux/fcntl.h); POSIX_SPAWN_SETSID is glibc's spawn.h flag.
+ */
+#define CXEN_F_SETPIPE_SZ 1031
+#define CXEN_POSIX_SPAWN_SETSID 0x80
+
+/*
+ * pidfd_open(2) (Linux 5.3): a descriptor that becomes readable when the process exits, so
+ * that a timed wait for a child is a poll(), not a waitpid loop. glibc 2.36 has no wrapper.
+ */
+#include <unistd.h>
+#include <sys/syscall.h>
+static inline int cxen_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return (int)syscall(434, pid, 0);
+#endif
+}
+
 #endif /* CXEN_SHIM_H */

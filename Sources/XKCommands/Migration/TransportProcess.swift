@@ -1,7 +1,7 @@
 // The migration transport: `sh -c RUNE` (ssh to the receiver, or any command), with a pipe to
-// its stdin and one from its stdout. Started with posix_spawn, never fork: running Swift code
-// in a forked child of a multithreaded process is unsafe. Its stderr is ours, so the remote
-// side's messages reach the operator.
+// its stdin and one from its stdout, started by XenKit's ChildProcess (posix_spawn, never
+// fork; a timed wait on a pidfd). Its stderr is ours, so the remote side's messages reach
+// the operator.
 import XenKit
 
 #if canImport(Glibc)
@@ -12,7 +12,7 @@ import Musl
 
 final class TransportProcess {
     let channel: MigrationChannel
-    private let pid: pid_t
+    private let child: ChildProcess
     private let command: String
     private var finished = false
 
@@ -21,27 +21,17 @@ final class TransportProcess {
         var toChild: [Int32] = [0, 0]
         var fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
-            throw XenError(code: .operationFailed, message: "cannot make pipes for the migration transport: \(String(cString: strerror(errno)))")
+            throw XenError(code: .operationFailed, message: "cannot make pipes for the migration transport: \(String(cString: strerror(errno)))", errno: errno)
         }
         for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        let arguments = ["sh", "-c", command]
-        var cArguments = arguments.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, &cArguments, environ)
+        do throws(XenError) {
+            child = try ChildProcess("/bin/sh", ["sh", "-c", command], stdin: .descriptor(toChild[0]), stdout: .descriptor(fromChild[1]))
+        } catch {
+            for fd in toChild + fromChild { close(fd) }
+            throw XenError(code: .operationFailed, message: "cannot start the migration transport `\(command)`: \(error.message)", errno: error.errno)
+        }
         close(toChild[0])
         close(fromChild[1])
-        guard rc == 0 else {
-            close(toChild[1])
-            close(fromChild[0])
-            throw XenError(code: .operationFailed, message: "cannot start the migration transport `\(command)`: \(String(cString: strerror(rc)))")
-        }
-        self.pid = pid
         channel = MigrationChannel(sendFD: toChild[1], receiveFD: fromChild[0])
     }
 
@@ -51,21 +41,11 @@ final class TransportProcess {
         finished = true
         close(channel.sendFD)
         close(channel.receiveFD)
-        var status: Int32 = 0
-        for _ in 0..<500 {
-            let done = waitpid(pid, &status, WNOHANG)
-            if done == pid {
-                let exited = status & 0x7f == 0
-                let code = (status >> 8) & 0xff
-                if !exited || code != 0 {
-                    printError("xk: the migration transport `\(command)` " + (exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7f)"))
-                }
-                return
-            }
-            if done < 0 { return }
-            usleep(10_000)
+        switch child.wait(timeout: .seconds(5)) {
+        case .exited(0): break
+        case let ending?: printError("xk: the migration transport `\(command)` \(ending)")
+        case nil: printError("xk: the migration transport `\(command)` has not exited; not waiting for it")
         }
-        printError("xk: the migration transport `\(command)` has not exited; not waiting for it")
     }
 
     deinit { finish() }

@@ -12,37 +12,20 @@ import Musl
 #endif
 
 enum BackgroundWatcher {
-    /// `POSIX_SPAWN_SETSID` (glibc >= 2.26); Swift's Glibc module does not export the macro.
-    private static let spawnSetSID: Int16 = 0x80
-
     /// The log of the watcher of domain `name`, beside xl's `xl-NAME.log`.
     static func logPath(for name: String) -> String { "/var/log/xen/xk-\(name).log" }
 
-    /// Starts the watcher; returns its pid.
+    /// Starts the watcher, in a session of its own; returns its pid. It is never waited
+    /// for: it outlives this command (init reaps it).
     static func start(domain id: DomainID, name: String) throws(XenError) -> pid_t {
-        let log = logPath(for: name)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, spawnSetSID)
-
-        let arguments = ["xk", "watch", String(id.rawValue)]
-        var cArguments = arguments.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, &cArguments, environ)
-        guard rc == 0 else {
+        do throws(XenError) {
+            return try ChildProcess("/proc/self/exe", ["xk", "watch", String(id.rawValue)], stdin: .null,
+                                    stdout: .appending(logPath(for: name)), stderr: .standardOutput, newSession: true).pid
+        } catch {
             throw XenError(code: .operationFailed,
-                           message: "cannot start the watcher of domain '\(name)' (\(id)): \(String(cString: strerror(rc)))",
-                           hint: "its shutdown actions will not be carried out; run `xk watch \(name)` or `xk daemon`")
+                           message: "cannot start the watcher of domain '\(name)' (\(id)): \(error.message)",
+                           hint: "its shutdown actions will not be carried out; run `xk watch \(name)` or `xk daemon`", errno: error.errno)
         }
-        return pid
     }
 }
 

@@ -35,6 +35,12 @@ extension XenContext {
     /// host has the memory the domain needs (for create, restore and migration).
     func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
         let name = config.name
+        // A name from a save file or a migration stream was never checked as a config's is:
+        // xk names dump, log and definition files after the domain (finding 10).
+        if let problem = DomainName.problem(with: name) {
+            throw XenError(code: .invalidConfig, message: "\(config.source): '\(DomainConfiguration.printable(name))' cannot be a domain name: \(problem)",
+                           hint: "nothing was built")
+        }
         if let existing = try? resolve(.name(name)) {
             throw XenError(code: .alreadyExists,
                            message: "\(config.source): a domain named '\(name)' already exists (id \(existing))",

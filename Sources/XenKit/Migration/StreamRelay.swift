@@ -23,7 +23,8 @@ final class StreamRelay: Sendable {
     private let readFD: Int32
     private let destination: Int32
     private let sent: ByteCounter
-    private let state = Mutex<(finished: Bool, error: String?)>((false, nil))
+    private let failure = Mutex<String?>(nil)
+    private let thread = Mutex<JoinableThread?>(nil)
 
     /// Nil when no pipe can be made.
     init?(to destination: Int32, counter: ByteCounter = ByteCounter()) {
@@ -37,20 +38,17 @@ final class StreamRelay: Sendable {
         self.destination = destination
         // The save helper inherits writeFD by libxl's own arrangement; the pipe is large so
         // that the helper rarely waits for us.
-        _ = fcntl(readFD, Self.setPipeSize, 1 << 20)
+        _ = fcntl(readFD, CXEN_F_SETPIPE_SZ, 1 << 20)
         // Likewise the transport, when it is a pipe (fails harmlessly on anything else): at
         // 1 MiB rather than 64 KiB, the relay and the transport wake each other far less often.
-        _ = fcntl(destination, Self.setPipeSize, 1 << 20)
-        let started = startDetachedThread { [self] in run() }
-        if !started {
+        _ = fcntl(destination, CXEN_F_SETPIPE_SZ, 1 << 20)
+        guard let started = JoinableThread.start({ [self] in run() }) else {
             close(readFD)
             close(writeFD)
             return nil
         }
+        thread.withLock { $0 = started }
     }
-
-    /// F_SETPIPE_SZ (Linux); Glibc does not export it without _GNU_SOURCE.
-    private static let setPipeSize: Int32 = 1031
 
     /// Bytes sent to the transport so far.
     var bytesSent: UInt64 { sent.count }
@@ -86,17 +84,14 @@ final class StreamRelay: Sendable {
             sent.add(n)
         }
         close(readFD)   // a writer still there now fails with EPIPE
-        state.withLock { $0 = (true, failure) }
+        self.failure.withLock { $0 = failure }
     }
 
     /// Closes libxl's end and waits until everything written has gone to the transport.
     /// Returns what went wrong, or nil.
     func finish() -> String? {
         close(writeFD)
-        while true {
-            let (finished, error) = state.withLock { $0 }
-            if finished { return error }
-            usleep(2_000)
-        }
+        thread.withLock { $0.take() }?.join()
+        return failure.withLock { $0 }
     }
 }

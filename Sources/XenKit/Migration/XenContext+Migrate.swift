@@ -160,12 +160,10 @@ final class SuspendWatch: Sendable {
     /// dom0's only vCPU). Without a xenstore connection it polls every 10 ms, as before.
     func follow(_ id: DomainID, context: XenContext, clock: ContinuousClock) -> () -> Void {
         let stop = Atomic<Bool>(false)
-        let done = Atomic<Bool>(false)
         var wake: [Int32] = [-1, -1]
         let canWake = makeNonBlockingPipe(&wake)
         let (wakeRead, wakeWrite) = (wake[0], wake[1])
-        let started = startDetachedThread { [self] in
-            defer { done.store(true, ordering: .relaxed) }
+        let thread = JoinableThread.start { [self] in
             let watcher = try? XenStoreWatcher()
             var watching = canWake && (try? watcher?.add(.releaseDomain)) != nil
             while !stop.load(ordering: .relaxed) {
@@ -181,7 +179,7 @@ final class SuspendWatch: Sendable {
         return {
             stop.store(true, ordering: .relaxed)
             if canWake { _ = write(wakeWrite, "x", 1) }
-            while started && !done.load(ordering: .relaxed) { usleep(1_000) }
+            thread?.join()
             if canWake { close(wakeRead); close(wakeWrite) }
         }
     }

@@ -142,6 +142,9 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
         do throws(XenError) {
             let parsed = try control.configuration(fromJSON: json, source: "the migration stream")
             machine.name = DomainConfiguration.printable(parsed.name)
+            if let problem = DomainName.problem(with: parsed.name) {
+                return .failed(StepFailure(problem: "the sender's domain name '\(machine.name)' cannot be a domain name here: \(problem)"))
+            }
             let reach = parsed.hostReach
             if !trustSender && !reach.isEmpty {
                 return .failed(StepFailure(problem: "the sender's config reaches into this host (\(reach.joined(separator: "; "))); this receiver builds such a config only with --trust-sender, for a sender that ssh (or TLS with client certificates) has authenticated"))

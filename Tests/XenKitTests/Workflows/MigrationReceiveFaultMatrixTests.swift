@@ -215,12 +215,31 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
     }
 }
 
-/// The fake control, whose parsed configs carry a dom0 disk.
+/// Finding 10: a name from the stream goes into file names here; a hostile one is refused
+/// before anything is built.
+@Suite struct StreamNameTests {
+    @Test(arguments: ["../../etc/cron.d/x", ".hidden", "a\u{1b}[2Jb"]) func aHostileNameIsRefused(name: String) {
+        let host = FakeHost()
+        var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: false),
+                                            control: ReachingControl(inner: FakeControl(host: host), name: name, disk: false),
+                                            transport: ScriptedSender(host: host), timeout: .seconds(1), trustSender: true, log: { _ in })
+        guard case .failed(let error, nil) = driver.run() else { Issue.record("accepted \(name)"); return }
+        #expect(error.message.contains("cannot be a domain name here") && !error.message.contains("\u{1b}"), "\(error)")
+        #expect(!host.calls.contains("createRestore") && host.domains.isEmpty)
+    }
+}
+
+/// The fake control, whose parsed configs carry a dom0 disk (or a name of the test's choosing).
 struct ReachingControl: DomainControl {
     let inner: FakeControl
+    var name = "web"
+    var disk = true
     func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration {
-        try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\ndisk = [ 'phy:/dev/sda,xvda,w' ]\n",
-                                      source: source, options: .init(checkFiles: false))
+        let config = try DomainConfiguration.parse(
+            text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\n" + (disk ? "disk = [ 'phy:/dev/sda,xvda,w' ]\n" : ""),
+            source: source, options: .init(checkFiles: false))
+        config.rename(to: name)   // as a hostile stream could name it: libxl's JSON parser checks nothing
+        return config
     }
     func info(_ id: DomainID) -> Result<DomainInfo, LibxlFailure> { inner.info(id) }
     func suspend(_ id: DomainID, into fd: Int32, live: Bool, debug: Bool) -> Result<Void, LibxlFailure> { inner.suspend(id, into: fd, live: live, debug: debug) }
