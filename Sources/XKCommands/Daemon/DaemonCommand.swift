@@ -35,6 +35,11 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "xk.daemon") { label in StreamLogHandler.standardOutput(label: label) }
         logger.logLevel = .info
+        // Before any libxl context exists: the bootloaders of the domains it restarts run as
+        // xl.conf restricts them (XSA-443). A bad value stops the service rather than run them
+        // as root against the operator's wish.
+        let restriction = try BootloaderRestriction.applyToProcess()
+        logger.info("\(BootloaderRestriction.describe(restriction))")
         // Each followed domain holds a libxl context of its own (WatchBudget.swift): take the
         // whole hard limit (xenkit.service sets LimitNOFILE), and follow no more than it holds.
         let budget: WatchBudget
