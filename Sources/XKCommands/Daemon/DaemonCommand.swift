@@ -35,8 +35,23 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "xk.daemon") { label in StreamLogHandler.standardOutput(label: label) }
         logger.logLevel = .info
+        // Before any libxl context exists: the bootloaders of the domains it restarts run as
+        // xl.conf restricts them (XSA-443). A bad value stops the service rather than run them
+        // as root against the operator's wish.
+        let restriction = try BootloaderRestriction.applyToProcess()
+        logger.info("\(BootloaderRestriction.describe(restriction))")
+        // Each followed domain holds a libxl context of its own (WatchBudget.swift): take the
+        // whole hard limit (xenkit.service sets LimitNOFILE), and follow no more than it holds.
+        let budget: WatchBudget
+        do {
+            budget = WatchBudget(descriptorLimit: try OpenFileLimit.raiseToHardLimit())
+        } catch {
+            logger.error("\(error)")
+            budget = WatchBudget(descriptorLimit: OpenFileLimit.current)
+        }
+        logger.info("open-file limit \(budget.descriptorLimit): room to follow \(budget.capacity) domains")
         let service = HostService(echoLevel: global.echoLevel, rescanSeconds: max(rescan, 1),
-                                  autostart: !noAutostart, logger: logger)
+                                  autostart: !noAutostart, budget: budget, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -49,13 +64,17 @@ struct HostService: Service {
     let echoLevel: LogLevel?
     let rescanSeconds: Int
     let autostart: Bool
+    let budget: WatchBudget
     let logger: Logger
 
     func run() async throws {
         let logger = self.logger
         let context = try await runOnDedicatedThread { () throws(XenError) in try XenContext(echoLevel: echoLevel) }
-        let supervisor = WatchSupervisor(context: context, echoLevel: echoLevel) { event in
-            logger.info("\(event.description)")
+        let supervisor = WatchSupervisor(context: context, echoLevel: echoLevel, budget: budget) { event in
+            switch event {
+            case .atCapacity, .failed, .scanFailed: logger.error("\(event.description)")
+            default: logger.info("\(event.description)")
+            }
         }
         logger.info("started: following the domains xk created")
         let (rescan, autostart) = (rescanSeconds, self.autostart)

@@ -18,9 +18,12 @@ struct WatchCommand: ParsableCommand {
     var domain: String
 
     func run() throws {
+        // Before any libxl context exists: a restart's bootloader runs as xl.conf restricts it.
+        let restriction = try BootloaderRestriction.applyToProcess()
         let state = CommandState(options: global)
         let id = try state.resolve(domain)
         let watcher = DomainWatcher(context: try state.context)
+        print(Timestamp.now() + " " + BootloaderRestriction.describe(restriction))
         let outcome = try watcher.watch(id) { event in
             print(Timestamp.now() + " " + event.description)
             flushStandardOutput()

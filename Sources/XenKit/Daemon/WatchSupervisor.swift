@@ -3,9 +3,13 @@
 //
 // Why a context per watched domain: libxl queues events per context, and a watcher waits
 // with libxl_event_wait for all of its context's events; two watchers sharing one context
-// would take each other's events. xl's per-domain processes have one context each too.
+// would take each other's events, and libxl 4.17 can leave a waiter asleep on an event
+// another thread queued (WatchBudget.swift). xl's per-domain processes have one context each.
 // Why threads and not tasks: libxl_event_wait blocks, and must not hold a thread of Swift's
 // cooperative pool.
+// Why a capacity: each followed domain holds WatchBudget.descriptorsPerDomain descriptors.
+// Past the open-file limit libxl_ctx_alloc fails with EMFILE; the supervisor adopts no more
+// than the limit holds, and says once how many domains wait, rather than fail at every scan.
 //
 // Who acts is settled by the domain's lock (WatchLock.swift), not by this object: a domain
 // whose per-domain `xk watch` is alive is left to it, and adopted at the next scan after that
@@ -28,6 +32,11 @@ public final class WatchSupervisor: Sendable {
         case finished(DomainID, name: String, DomainWatcher.Outcome)
         case failed(DomainID, name: String, XenError)
         case scanFailed(XenError)
+        /// Domains are left unfollowed (their shutdown actions wait) because the open-file
+        /// limit holds no more watchers. Reported when the number waiting changes.
+        case atCapacity(waiting: Int, following: Int, budget: WatchBudget)
+        /// Every domain waiting for a watcher has one again.
+        case belowCapacity(following: Int)
 
         public var description: String {
             switch self {
@@ -42,14 +51,21 @@ public final class WatchSupervisor: Sendable {
                 }
             case .failed(let id, let name, let error): "watching domain '\(name)' (\(id)) failed: \(error)"
             case .scanFailed(let error): "cannot list the host's domains: \(error)"
+            case .atCapacity(let waiting, let following, let budget):
+                "cannot follow \(waiting) more domain(s), whose shutdown actions are not carried out until they are: "
+                    + "already following \(following), the most that the open-file limit of \(budget.descriptorLimit) allows "
+                    + "(\(WatchBudget.descriptorsPerDomain) descriptors each, \(WatchBudget.reserve) kept back); "
+                    + "raise LimitNOFILE in xenkit.service, or run `xk watch DOMAIN` for some of them"
+            case .belowCapacity(let following): "every marked domain is followed again (\(following))"
             }
         }
     }
 
     /// Closed by ``stop(waitingUpTo:)``; every watcher's actions pass through it.
     public let gate = ActionGate()
-    private let context: XenContext
-    private let echoLevel: LogLevel?
+    /// How many domains may be followed at once.
+    public let budget: WatchBudget
+    private let host: any WatchHost
     private let report: @Sendable (Event) -> Void
 
     private struct State {
@@ -58,6 +74,8 @@ public final class WatchSupervisor: Sendable {
         /// Domains whose watcher left them shut down (preserve, suspend): not adopted again
         /// while they stay so, or the same action would be taken at every scan.
         var leftAlone: Set<String> = []
+        /// How many marked domains the last scan left unfollowed for want of capacity.
+        var waiting = 0
     }
     private let state = Mutex(State())
     private let stopping = Atomic<Bool>(false)
@@ -68,10 +86,18 @@ public final class WatchSupervisor: Sendable {
     /// - Parameters:
     ///   - context: used from the caller's thread by ``scan()``.
     ///   - echoLevel: the libxl log level of the watchers' own contexts.
+    ///   - budget: how many domains fit; by default, what the process's open-file limit holds.
     ///   - report: called, from any thread, with each event.
-    public init(context: XenContext, echoLevel: LogLevel? = nil, report: @escaping @Sendable (Event) -> Void) {
-        self.context = context
-        self.echoLevel = echoLevel
+    public convenience init(context: XenContext, echoLevel: LogLevel? = nil,
+                            budget: WatchBudget = WatchBudget(descriptorLimit: OpenFileLimit.current),
+                            report: @escaping @Sendable (Event) -> Void) {
+        self.init(host: XenWatchHost(context: context, echoLevel: echoLevel), budget: budget, report: report)
+    }
+
+    /// A supervisor over `host`, which ``scan()`` uses from the caller's thread.
+    public init(host: any WatchHost, budget: WatchBudget, report: @escaping @Sendable (Event) -> Void) {
+        self.host = host
+        self.budget = budget
         self.report = report
     }
 
@@ -84,7 +110,9 @@ public final class WatchSupervisor: Sendable {
     @discardableResult
     public func scan() throws(XenError) -> [DomainID] {
         var adopted: [DomainID] = []
-        for info in try context.domains() where info.id.rawValue != 0 {
+        var waiting = 0
+        let capacity = budget.capacity
+        for info in try host.domains() where info.id.rawValue != 0 {
             let key = "\(info.uuid)/\(info.id)"
             let skip = state.withLock { state -> Bool in
                 if state.following.contains(info.uuid) { return true }
@@ -94,15 +122,39 @@ public final class WatchSupervisor: Sendable {
                 }
                 return false
             }
-            guard !skip, context.isMarkedWatched(info.id) else { continue }
-            if LockFile.holder(of: WatchPaths.domainLock(uuid: info.uuid)) != nil { continue }
-            state.withLock { _ = $0.following.insert(info.uuid) }
+            guard !skip, host.isMarkedWatched(info.id) else { continue }
+            if host.isWatchedElsewhere(uuid: info.uuid) { continue }
+            // Full: no context is opened (it would fail with EMFILE, or starve an action
+            // under way of descriptors); the domain is adopted when a watcher ends.
+            let admitted = state.withLock { state -> Bool in
+                guard state.following.count < capacity else { return false }
+                state.following.insert(info.uuid)
+                return true
+            }
+            guard admitted else {
+                waiting += 1
+                continue
+            }
             let name = info.name ?? "\(info.id)"
             report(.adopted(info.id, name: name))
             follow(info.id, uuid: info.uuid, name: name)
             adopted.append(info.id)
         }
+        noteWaiting(waiting)
         return adopted
+    }
+
+    /// Reports a change in the number of domains left unfollowed for want of capacity.
+    private func noteWaiting(_ waiting: Int) {
+        let (before, following) = state.withLock { state in
+            defer { state.waiting = waiting }
+            return (state.waiting, state.following.count)
+        }
+        if waiting > 0, waiting != before {
+            report(.atCapacity(waiting: waiting, following: following, budget: budget))
+        } else if waiting == 0, before > 0 {
+            report(.belowCapacity(following: following))
+        }
     }
 
     /// Scans, then waits for an adoption request (``requestAdoption(of:)``, a xenstore
@@ -160,11 +212,10 @@ public final class WatchSupervisor: Sendable {
     }
 
     private func follow(_ id: DomainID, uuid: String, name: String) {
-        let (echoLevel, gate, report) = (self.echoLevel, self.gate, self.report)
-        let started = startDetachedThread { [self] in
+        let (host, gate, report) = (self.host, self.gate, self.report)
+        let started = host.startThread { [self] in
             do throws(XenError) {
-                let context = try XenContext(echoLevel: echoLevel)
-                let outcome = try DomainWatcher(context: context, gate: gate).watch(id) { report(.watcher($0)) }
+                let outcome = try host.follow(id, gate: gate) { report(.watcher($0)) }
                 state.withLock { state in
                     state.following.remove(uuid)
                     if case .leftAlone(let now) = outcome { state.leftAlone.insert("\(uuid)/\(now)") }
