@@ -26,6 +26,7 @@ struct StartCommand: ParsableCommand {
 
     func run() throws {
         let state = CommandState(options: global)
+        try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         let id = try context.start(name, paused: paused)
         if !quiet { print("Started domain '\(name)' (id \(id))\(paused ? ", paused" : "").") }

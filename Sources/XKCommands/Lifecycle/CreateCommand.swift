@@ -63,6 +63,7 @@ struct CreateCommand: ParsableCommand {
 
     func run() throws {
         let state = CommandState(options: global)
+        if !dryRun { try state.restrictBootloaders() }   // XSA-443, as /etc/xen/xl.conf asks
         // The host's CPU layout sizes affinity maps as xl does; a dry run without Xen goes on
         // without it (the mapper then assumes a host and says so).
         let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()

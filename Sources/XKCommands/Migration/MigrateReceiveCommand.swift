@@ -47,6 +47,7 @@ struct MigrateReceiveCommand: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let state = CommandState(options: global)
+        try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
         let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender) { printError($0) }

@@ -38,6 +38,7 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let state = CommandState(options: global)
+        try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         // xl's order is CONFIG FILE; the and the help's is FILE CONFIG: the save file
         // is the one that starts with xl's magic.

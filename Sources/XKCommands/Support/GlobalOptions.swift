@@ -38,6 +38,13 @@ final class CommandState {
         }
     }
 
+    /// For the commands that build domains (a PV guest's bootloader runs as they build it):
+    /// the XSA-443 restriction that /etc/xen/xl.conf asks for, set before libxl can run one.
+    func restrictBootloaders() throws(XenError) {
+        let set = try BootloaderRestriction.applyToProcess()
+        if options.verbose > 0, !set.isEmpty { printError("xk: " + BootloaderRestriction.describe(set)) }
+    }
+
     /// The id of a domain named on the command line (a name or an id, as xl takes them).
     func resolve(_ argument: String) throws(XenError) -> DomainID {
         guard let qualifier = DomainQualifier(argument) else {
