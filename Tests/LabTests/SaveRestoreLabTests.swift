@@ -98,6 +98,10 @@ struct SaveRestoreLabTests {
             ("magic", "printf '!' | dd of=BAD bs=1 seek=5 conv=notrunc status=none", "not a Xen save file"),
             ("ident", "printf '!' | dd of=BAD bs=1 seek=\(streamStart) conv=notrunc status=none", "LibxlFmt"),
             ("zero-tail", "truncate -s \(size / 2) BAD && head -c 8 /dev/zero >>BAD", "truncated"),
+            // libxl's header, checked before libxl reads it (issue 12, finding 8): a version 1
+            // stream, and the big-endian option bit set.
+            ("version", "printf '\\001' | dd of=BAD bs=1 seek=\(streamStart + 11) conv=notrunc status=none", "version 1"),
+            ("big-endian", "printf '\\001' | dd of=BAD bs=1 seek=\(streamStart + 15) conv=notrunc status=none", "big-endian"),
             // Complete in shape, but a record in the middle is of a type libxc must refuse:
             // only libxl can tell, midway through building the domain.
             ("mid-stream", "\(corrupt) BAD 3", "cannot restore domain 'lab-pv'"),

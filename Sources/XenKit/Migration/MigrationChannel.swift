@@ -84,7 +84,7 @@ public struct MigrationChannel: Sendable, MigrationTransport {
     }
 
     func send(_ bytes: [UInt8]) -> Result<Void, TransportFailure> {
-        writeAll(sendFD, bytes).map { _ in .failure(.failed(.last)) } ?? .success(())
+        writeAll(sendFD, bytes).mapError { .failed($0) }
     }
 
     func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) {
@@ -92,6 +92,9 @@ public struct MigrationChannel: Sendable, MigrationTransport {
             return (.failure(LibxlFailure(code: LibxlCode.fail)), "cannot set up the stream (no pipe or thread)")
         }
         let result = body(relay.writeFD)
-        return (result, relay.finish())
+        switch relay.finish() {
+        case .success: return (result, nil)
+        case .failure(let failure): return (result, "the transport broke: \(failure.reason)")
+        }
     }
 }

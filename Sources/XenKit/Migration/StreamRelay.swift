@@ -23,7 +23,7 @@ final class StreamRelay: Sendable {
     private let readFD: Int32
     private let destination: Int32
     private let sent: ByteCounter
-    private let failure = Mutex<String?>(nil)
+    private let failure = Mutex<SystemFailure?>(nil)
     private let thread = Mutex<JoinableThread?>(nil)
 
     /// Nil when no pipe can be made.
@@ -54,7 +54,7 @@ final class StreamRelay: Sendable {
     var bytesSent: UInt64 { sent.count }
 
     private func run() {
-        var failure: String?
+        var failure: SystemFailure?
         var useSplice = true
         var buffer: [UInt8] = []
         while true {
@@ -71,14 +71,14 @@ final class StreamRelay: Sendable {
                     buffer = [UInt8](repeating: 0, count: 1 << 18)
                     continue
                 }
-                failure = "the transport broke: \(String(cString: strerror(errno)))"
+                failure = .last
                 break
             }
             let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            if let problem = writeAll(destination, Array(buffer[0..<n])) {
-                failure = "the transport broke: \(problem)"
+            if case .failure(let problem) = writeAll(destination, Array(buffer[0..<n])) {
+                failure = problem
                 break
             }
             sent.add(n)
@@ -88,10 +88,9 @@ final class StreamRelay: Sendable {
     }
 
     /// Closes libxl's end and waits until everything written has gone to the transport.
-    /// Returns what went wrong, or nil.
-    func finish() -> String? {
+    func finish() -> Result<Void, SystemFailure> {
         close(writeFD)
         thread.withLock { $0.take() }?.join()
-        return failure.withLock { $0 }
+        return failure.withLock { $0 }.map { .failure($0) } ?? .success(())
     }
 }

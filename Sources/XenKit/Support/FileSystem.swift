@@ -87,24 +87,24 @@ func directoryEntries(_ path: String) throws(XenError) -> [String] {
     return names
 }
 
-/// Writes all of `bytes`; nil, or what went wrong.
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
+/// Writes all of `bytes` to a descriptor someone else owns, again after EINTR and short
+/// writes.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, SystemFailure> {
     var written = 0
     while written < bytes.count {
         let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            return String(cString: strerror(errno))
+            return .failure(.last)
         }
         written += n
     }
-    return nil
+    return .success(())
 }
 
-/// rename(2), under a name that XenContext's own `rename` does not shadow; false on failure
-/// (errno says why).
-func renameFile(_ from: String, to: String) -> Bool {
-    rename(from, to) == 0
+/// rename(2), under a name that XenContext's own `rename` does not shadow.
+func renameFile(_ from: String, to: String) -> Result<Void, SystemFailure> {
+    rename(from, to) == 0 ? .success(()) : .failure(.last)
 }
 
 /// read(2), under a name that types with a `read` method of their own do not shadow.

@@ -163,7 +163,7 @@ final class LiveSaveFiles: SaveFiles {
     }
 
     func rename(_ from: String, to: String) -> Result<Void, SystemFailure> {
-        renameFile(from, to: to) ? .success(()) : .failure(.last)
+        renameFile(from, to: to)
     }
 
     func remove(_ path: String) -> Result<Void, SystemFailure> {
