@@ -28,6 +28,8 @@ public enum WatchEvent: Sendable, Equatable, CustomStringConvertible {
     case softReset(DomainID, name: String)
     case gone(DomainID, name: String)
     case restartFailed(name: String, reason: String)
+    /// Something done that did not go as it should, though the action went on.
+    case warning(DomainID, name: String, String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum WatchEvent: Sendable, Equatable, CustomStringConvertible {
         case .softReset(let id, let name): "domain '\(name)' (\(id)) soft reset"
         case .gone(let id, let name): "domain '\(name)' (\(id)) is gone (destroyed elsewhere)"
         case .restartFailed(let name, let reason): "domain '\(name)' could not be restarted, nothing of it is left: \(reason)"
+        case .warning(let id, let name, let text): "domain '\(name)' (\(id)): \(text)"
         }
     }
 }
@@ -130,22 +133,7 @@ public struct DomainWatcher: Sendable {
             switch next {
             case .stop(let outcome):
                 return outcome
-            case .restart:
-                // The gate was entered before the destroy; it is left once the new domain runs.
-                let newID: DomainID
-                do {
-                    newID = try restart(config, name: name)
-                } catch {
-                    gate?.leave()
-                    // A failed create leaves nothing (XenContext.create makes sure), so the
-                    // domain is gone: say why and end, as xl's watcher ends. This is also how
-                    // an operator's destroy that lands mid-rebuild shows. Anything left under
-                    // the name means the cleanup failed: that is an error.
-                    guard (try? context.resolve(.name(name))) == nil else { throw error }
-                    report(.restartFailed(name: name, reason: error.description))
-                    return .gone
-                }
-                gate?.leave()
+            case .restarted(let newID):
                 report(.restarted(name: name, old: id, new: newID))
                 id = newID
             }
@@ -154,7 +142,8 @@ public struct DomainWatcher: Sendable {
 
     private enum Step {
         case stop(Outcome)
-        case restart
+        /// Built again: follow the new domain.
+        case restarted(DomainID)
     }
 
     /// Waits for the domain's shutdown or death and carries out the action.
@@ -180,58 +169,30 @@ public struct DomainWatcher: Sendable {
                 let name = config.name
                 let action = config.shutdownPolicy.action(for: reason)
                 report(.shutdown(id, name: name, reason: reason, action: action))
-                guard let action else { return .stop(.leftAlone(id)) }
+                guard action != nil else { return .stop(.leftAlone(id)) }
                 guard gate?.enter() ?? true else { return .stop(.stopped) }
-                var leftByRestart = false
-                defer { if !leftByRestart { gate?.leave() } }
-                let plan = ShutdownPolicy.plan(action)
-                if plan.coreDump {
-                    let path = "/var/lib/xen/dump/\(name)"
-                    try? makeDirectories(parentOf: path)
-                    switch Libxl.coreDump(ctx, id, to: path) {
-                    case .success: report(.coreDumped(id, path: path))
-                    case .failure(let failure): report(.coreDumpFailed(id, path: path, reason: LibxlCode.name(failure.code)))
-                    }
-                }
-                // Destroyed by the operator between its shutdown and now: that wins, and
-                // nothing is restarted (the destroy below would fail for want of a domain).
-                if case .failure = Libxl.domainInfo(ctx, id) {
-                    report(.gone(id, name: name))
+                defer { gate?.leave() }   // after a restart, once the new domain runs
+                var driver = ShutdownActionDriver(
+                    machine: ShutdownActionWorkflow(id: id, name: name, action: action),
+                    control: LiveDomainControl(context: context), dumpPath: "/var/lib/xen/dump/\(name)",
+                    suffix: Self.preserveSuffix())
+                switch driver.run(config, report: report) {
+                case .leftAlone: return .stop(.leftAlone(id))
+                case .gone: return .stop(.gone)
+                case .restarted(let newID, let warning):
+                    if let warning { report(.warning(newID, name: name, warning)) }
+                    return .restarted(newID)
+                case .restartFailed(let reason):
+                    report(.restartFailed(name: name, reason: reason))
                     return .stop(.gone)
-                }
-                switch plan.end {
-                case .preserve:
-                    return .stop(.leftAlone(id))
-                case .destroy:
-                    try context.destroy(id)
-                    report(.destroyed(id, name: name))
-                    return .stop(.gone)
-                case .restart:
-                    try context.destroy(id)
-                    report(.destroyed(id, name: name))
-                    leftByRestart = true
-                    return .restart
-                case .renameRestart:
-                    let suffix = Self.preserveSuffix()
-                    try context.perform("preserve \(context.describe(id))") { Libxl.preserve($0, id, config.raw, suffix: suffix) }
-                    report(.preserved(id, name: name, newName: name + suffix))
-                    leftByRestart = true
-                    return .restart
-                case .softReset:
-                    try context.perform("soft reset \(context.describe(id))") { Libxl.softReset($0, id, config.raw) }
-                    try context.unpause(id)
-                    report(.softReset(id, name: name))
-                    try context.markWatched(id)
+                case .continues(let warning):
+                    if let warning { report(.warning(id, name: name, warning)) }
+                    continue   // soft reset in place: the same domain, followed on
+                case .failed(let error):
+                    throw error
                 }
             }
         }
-    }
-
-    /// Builds the domain again from its config, marks it and lets it run.
-    private func restart(_ config: borrowing DomainConfiguration, name: String) throws(XenError) -> DomainID {
-        let id = try context.create(config, paused: false)
-        try context.markWatched(id)
-        return id
     }
 
     private func configuration(of id: DomainID) throws(XenError) -> DomainConfiguration {

@@ -42,7 +42,7 @@ protocol DomainControl: Sendable {
 struct LiveDomainControl: DomainControl {
     let context: XenContext
 
-    private func call<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
+    func call<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
         let mark = context.logger.mark()
         return body(context.ctx).mapError { failure in
             LibxlFailure(code: failure.code, messages: context.logger.errors(since: mark))

@@ -258,3 +258,32 @@ final class FakeFiles: SaveFiles {
         host.fault("sync-folder") == nil ? .success(()) : .failure(SystemFailure(errno: EIO))
     }
 }
+
+/// The watcher's extra calls over the fake host; a domain that shut down is `.suspended`
+/// there (not running, not gone).
+extension FakeControl: ShutdownActionControl {
+    func coreDump(_ id: DomainID, to path: String) -> Result<Void, LibxlFailure> {
+        if host.fault("coreDump") != nil { return .failure(LibxlFailure(code: Self.failCode, messages: ["libxl: error: dump failed"])) }
+        host.files[path] = [1]
+        return .success(())
+    }
+
+    func preserve(_ id: DomainID, _ config: borrowing DomainConfiguration, suffix: String) -> Result<Void, LibxlFailure> {
+        let fault = host.fault("preserve")
+        if fault == .error { return .failure(LibxlFailure(code: Self.failCode, messages: ["libxl: error: preserve failed"])) }
+        guard let name = host.domains[id]?.name else { return .failure(LibxlFailure(code: LibxlCode.domainNotFound)) }
+        host.domains[id]?.name = name + suffix
+        return fault == .partial ? .failure(LibxlFailure(code: Self.failCode)) : .success(())
+    }
+
+    func softReset(_ id: DomainID, _ config: borrowing DomainConfiguration) -> Result<Void, LibxlFailure> {
+        if host.fault("softReset") != nil { return .failure(LibxlFailure(code: Self.failCode)) }
+        host.domains[id]?.state = .paused
+        host.domains[id]?.pausedFlag = true
+        return .success(())
+    }
+
+    func markWatched(_ id: DomainID) -> Result<Void, LibxlFailure> {
+        host.fault("mark") == nil ? .success(()) : .failure(LibxlFailure(code: Self.failCode))
+    }
+}
