@@ -7,7 +7,7 @@ struct MonitorCommand: ParsableCommand {
         commandName: "monitor",
         abstract: "Print host events as they happen: domains created, started, paused, shut down, destroyed, renamed, resized, migrated.",
         discussion: """
-            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (schema in README.md). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line. Stops on Ctrl-C or SIGTERM, or after -n events.
+            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (schema in README.md). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line; at most 5 shutdown requests per domain per second are printed, more are counted as ignored (rate-limited). Watches are read on a thread of their own, so a reader that stalls makes xk wait, not grow. Stops on Ctrl-C or SIGTERM, or after -n events.
             """)
 
     @OptionGroup var global: GlobalOptions

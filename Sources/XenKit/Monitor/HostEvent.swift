@@ -42,8 +42,10 @@ public struct HostEvent: Sendable, Equatable, CustomStringConvertible {
         /// coalesced, ``count`` of them over the last second (a guest writing junk or floods
         /// into its own xenstore area).
         public static let watchFlood = Kind(rawValue: "watch-flood")
-        /// A value in the domain's xenstore area that the monitor does not understand was
-        /// ignored (``detail`` says which node).
+        /// Values in the domain's xenstore area were ignored, ``count`` of them (``detail``
+        /// says which node): values the monitor does not understand, or, with ``reason``
+        /// `rate-limited`, valid shutdown requests beyond the most reported per second (a
+        /// guest writing requests into its own control/shutdown in a loop).
         public static let ignored = Kind(rawValue: "ignored")
     }
 
@@ -83,14 +85,16 @@ public struct HostEvent: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var text = "\(kind) \(name) (\(domain))"
         var facts: [String] = []
-        if let reason { facts.append(reason) }
+        if let reason, kind != .ignored { facts.append(reason) }
         if let previousName { facts.append("was \(previousName)") }
         if let targetKiB {
             facts.append("target \(targetKiB / 1024) MiB" + (previousTargetKiB.map { " (was \($0 / 1024) MiB)" } ?? ""))
         }
         if let memoryKiB { facts.append("memory \(memoryKiB / 1024) MiB") }
         if let vcpus { facts.append("\(vcpus) vCPU\(vcpus == 1 ? "" : "s")") }
-        if kind == .ignored {
+        if kind == .ignored && reason == MonitorState.rateLimited {
+            facts.append("\(count ?? 1) request\(count == 1 ? "" : "s") in \(detail ?? "its xenstore area") over the rate limit")
+        } else if kind == .ignored {
             facts.append("\(count ?? 1) value\(count == 1 ? "" : "s") not understood in \(detail ?? "its xenstore area")")
         } else {
             if let count { facts.append("\(count) watch events coalesced") }

@@ -12,10 +12,13 @@
 // event loop for the same facts.
 //
 // Guests cannot make it misbehave: control/shutdown is theirs to write, so a guest can fire
-// our watch as often as xenstored lets it. Fired watches only mark a domain to be read again
-// (a set, bounded by the number of domains), at most `batchLimit` are taken per wake-up,
-// values are read and compared, never accumulated, and what is coalesced or not understood
-// is reported at most once a second per domain.
+// our watch as often as xenstored lets it. A thread of its own (WatchDrain) reads every fired
+// watch as it comes, even while this thread is blocked writing output to a reader that stalls,
+// and folds it into a set bounded by the number of domains (FiredWatches); this thread takes
+// the set when it is ready. Fired watches only mark a domain to be read again, values are read
+// and compared, never accumulated. Valid requests a guest writes itself are reported at most
+// `requestsPerSecond` times a second per domain (MonitorState), and what is coalesced, not
+// understood or over that limit is reported at most once a second per domain.
 //
 // It blocks (poll, libxl, xenstore): run it on a thread of its own, never on Swift's pool.
 #if canImport(Glibc)
@@ -35,12 +38,16 @@ public final class HostMonitor {
         public var pollInterval: Double = 0.5
         /// Fired watches per domain per second above which they are reported as a flood.
         public var floodThreshold: Int = 100
-        /// Most fired watches taken from xenstore per wake-up.
+        /// Most fired watches the watch thread takes from libxenstore per read.
         public var batchLimit: Int = 1024
+        /// The most `shutdown-requested` events reported per domain per second; more valid
+        /// requests are counted into the `ignored` report (reason `rate-limited`).
+        public var requestsPerSecond: Int = 5
 
-        public init(pollInterval: Double = 0.5, floodThreshold: Int = 100) {
+        public init(pollInterval: Double = 0.5, floodThreshold: Int = 100, requestsPerSecond: Int = 5) {
             self.pollInterval = pollInterval
             self.floodThreshold = floodThreshold
+            self.requestsPerSecond = requestsPerSecond
         }
     }
 
@@ -48,7 +55,7 @@ public final class HostMonitor {
     private let store: XenStore
     private let watcher: XenStoreWatcher
     private let options: Options
-    private var state = MonitorState()
+    private var state: MonitorState
     private var watchedDomains: Set<DomainID> = []
     /// Fired watches per domain in the current one-second window.
     private var firings: [DomainID: Int] = [:]
@@ -56,23 +63,43 @@ public final class HostMonitor {
     private var requests: [DomainID: String] = [:]
     /// Domains in the list whose xenstore home is not written yet, and since when.
     private var unnamed: [DomainID: Double] = [:]
-    /// Junk values per domain not reported yet.
-    private var ignored: [DomainID: (count: Int, node: String)] = [:]
+    /// Ignored values per domain (junk, or requests over the limit) not reported yet.
+    private var ignored: [IgnoredKey: Int] = [:]
     private var windowStart = MonotonicSeconds.now()
 
     /// A monitor over `context`'s host, with xenstore connections of its own.
     public init(context: XenContext, options: Options = Options()) throws(XenError) {
         self.context = context
         self.options = options
+        state = MonitorState(requestsPerSecond: options.requestsPerSecond)
         store = try XenStore(readOnly: true)
         watcher = try XenStoreWatcher()
     }
 
     /// The domains' nodes the monitor reads and watches.
-    static let nodes = ["name", "memory/target", "cpu", "control/shutdown"]
+    static let nodes = WatchedNodes.paths.map(\.path)
+
+    /// What ignored values are counted by, until they are reported: junk and requests over
+    /// the limit are reported apart.
+    private struct IgnoredKey: Hashable, Comparable {
+        var domain: DomainID
+        var detail: String
+        var reason: String?
+
+        init(_ event: HostEvent) {
+            domain = event.domain
+            detail = event.detail ?? ""
+            reason = event.reason
+        }
+
+        static func < (a: Self, b: Self) -> Bool {
+            (a.domain, a.detail, a.reason ?? "") < (b.domain, b.detail, b.reason ?? "")
+        }
+    }
 
     /// Takes the baseline, then reports events until `stop` (a file descriptor) becomes
-    /// readable or `emit` returns false. Blocks the calling thread.
+    /// readable or `emit` returns false. Blocks the calling thread; fired watches are read on
+    /// a thread of its own meanwhile, which ends before this returns.
     ///
     /// - Parameters:
     ///   - ready: called once the baseline is taken and the watches are set, with the
@@ -81,6 +108,13 @@ public final class HostMonitor {
     public func run(stop: Int32, ready: (Int) -> Void = { _ in }, emit: (HostEvent) -> Bool) throws(XenError) {
         try watcher.add(.introduceDomain)
         try watcher.add(.releaseDomain)
+        // A guest takes a shutdown request by writing "" over it, often before the domain list
+        // below is read: the watch thread reads the request as soon as its watch fires.
+        let store = self.store
+        let drain = try WatchDrain(source: watcher, limit: options.batchLimit) { id in
+            XenStorePath.domainHome(id).appending("control/shutdown").flatMap { try? store.read($0) }
+        }
+        defer { drain.stop() }
         let first = try readAll(refreshing: nil)
         state.baseline(first)
         try updateWatches(first.map(\.id))
@@ -88,19 +122,12 @@ public final class HostMonitor {
         var nextPoll = MonotonicSeconds.now() + options.pollInterval
         while true {
             let wait = max(0, nextPoll - MonotonicSeconds.now())
-            let fired = try watcher.wait(milliseconds: Int32(wait * 1000), wake: stop, limit: options.batchLimit)
+            let fired = try drain.wait(milliseconds: Int32(wait * 1000), wake: stop)
             if isReadable(stop) { return }
-            var dirty: Set<DomainID> = []
-            for event in fired {
-                guard let id = Self.domain(ofPath: event.path) else { continue }
-                dirty.insert(id)
-                firings[id, default: 0] += 1
-                // A guest takes a shutdown request by writing "" over it, often before the
-                // domain list below is read: read the request as soon as its watch fires.
-                if event.path.hasSuffix(Self.shutdownNode), requests[id] == nil,
-                   let path = XenStorePath(event.path), let value = try? store.read(path), !value.isEmpty {
-                    requests[id] = value
-                }
+            let dirty = Set(fired.domains.keys)
+            for (id, domain) in fired.domains {
+                firings[id, default: 0] += domain.count
+                if requests[id] == nil, let request = domain.request { requests[id] = request }
             }
             let now = MonotonicSeconds.now()
             let pollDue = now >= nextPoll
@@ -109,7 +136,7 @@ public final class HostMonitor {
             let readings = try readAll(refreshing: dirty)
             for event in state.apply(readings, time: WallClock.now()) {
                 if event.kind == .ignored {
-                    ignored[event.domain, default: (0, event.detail ?? "")].count += event.count ?? 1
+                    ignored[IgnoredKey(event), default: 0] += event.count ?? 1
                 } else if !emit(event) {
                     return
                 }
@@ -127,9 +154,10 @@ public final class HostMonitor {
             let name = state.domains[id]?.name ?? "\(id)"
             reports.append(HostEvent(time: time, kind: .watchFlood, domain: id, name: name, count: count))
         }
-        for (id, junk) in ignored.sorted(by: { $0.key < $1.key }) {
-            let name = state.domains[id]?.name ?? "\(id)"
-            reports.append(HostEvent(time: time, kind: .ignored, domain: id, name: name, count: junk.count, detail: junk.node))
+        for (key, count) in ignored.sorted(by: { $0.key < $1.key }) {
+            let name = state.domains[key.domain]?.name ?? "\(key.domain)"
+            reports.append(HostEvent(time: time, kind: .ignored, domain: key.domain, name: name,
+                                     reason: key.reason, count: count, detail: key.detail))
         }
         firings.removeAll(keepingCapacity: true)
         ignored.removeAll(keepingCapacity: true)
@@ -173,7 +201,6 @@ public final class HostMonitor {
     }
 
     static let unnamedGrace = 5.0
-    static let shutdownNode = "/control/shutdown"
 
     /// Reads the domain's nodes. A name that is gone (the domain is being destroyed, its
     /// home removed first) keeps the last one read; "" means none was ever read.

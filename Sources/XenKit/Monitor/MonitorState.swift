@@ -24,9 +24,19 @@ struct MonitorState: Sendable {
     private(set) var domains: [DomainID: DomainReading] = [:]
     private var started: Set<DomainID> = []
     private var awaitingTarget: Set<DomainID> = []
+    private(set) var requestLimit: RequestRateLimit
+
+    /// - Parameter requestsPerSecond: the most `shutdown-requested` events per domain per
+    ///   second; more valid requests are reported as `ignored`, reason ``rateLimited``.
+    init(requestsPerSecond: Int = 5) {
+        requestLimit = RequestRateLimit(perSecond: requestsPerSecond)
+    }
 
     /// The requests a toolstack writes to `control/shutdown` (libxl, xl, xenstore-write).
     static let shutdownRequests: Set<String> = ["poweroff", "reboot", "suspend", "halt", "crash", "s3", "watchdog"]
+
+    /// The `reason` of an `ignored` event for valid requests beyond the rate limit.
+    static let rateLimited = "rate-limited"
 
     /// How close to its target a domain's memory counts as there (as `xk mem-set --wait`).
     static let targetTolerance = XenContext.memoryTolerance.kibibytes
@@ -37,6 +47,7 @@ struct MonitorState: Sendable {
         // A domain that exists when the monitor starts has been started, even if paused now.
         started = Set(readings.map(\.id))
         awaitingTarget = []
+        requestLimit = RequestRateLimit(perSecond: requestLimit.perSecond)
     }
 
     /// Compares a new reading of every domain with the last, and returns what happened, in
@@ -53,7 +64,7 @@ struct MonitorState: Sendable {
             guard let old = domains[new.id] else {
                 event(.created, new)
                 if new.name.hasSuffix(Self.incomingSuffix) { event(.migrationInStarted, new) }
-                changes(from: nil, to: new, event: event)
+                changes(from: nil, to: new, time: time, event: event)
                 continue
             }
             if old.name != new.name {
@@ -64,12 +75,13 @@ struct MonitorState: Sendable {
                     event(.migrationOut, new) { $0.previousName = old.name }
                 }
             }
-            changes(from: old, to: new, event: event)
+            changes(from: old, to: new, time: time, event: event)
         }
         for old in domains.values.sorted(by: { $0.id < $1.id }) where now[old.id] == nil {
             event(.destroyed, old)
             started.remove(old.id)
             awaitingTarget.remove(old.id)
+            requestLimit.forget(old.id)
         }
         domains = now
         return events
@@ -78,7 +90,7 @@ struct MonitorState: Sendable {
     static let incomingSuffix = "--incoming"
     static let migratedAwaySuffix = "--migratedaway"
 
-    private mutating func changes(from old: DomainReading?, to new: DomainReading,
+    private mutating func changes(from old: DomainReading?, to new: DomainReading, time: Double,
                                   event: (HostEvent.Kind, DomainReading, (inout HostEvent) -> Void) -> Void) {
         // Run state: libxl builds a domain paused; its first unpause is its start.
         if !started.contains(new.id) {
@@ -105,10 +117,15 @@ struct MonitorState: Sendable {
         if let old, let vcpus = new.vcpusAvailable, old.vcpusAvailable != nil, old.vcpusAvailable != vcpus {
             event(.vcpusChanged, new) { $0.vcpus = vcpus }
         }
-        // Requests: a toolstack's, or a guest's junk (which only the caller's rate limit shows).
+        // Requests: a toolstack's, or a guest's own writes. Its junk, and valid requests beyond
+        // the rate limit, are ignored events, which the caller counts and reports once a second.
         if let request = new.shutdownRequest, !request.isEmpty, request != old?.shutdownRequest {
             if Self.shutdownRequests.contains(request) {
-                event(.shutdownRequested, new) { $0.reason = request }
+                if requestLimit.admit(new.id, at: time) {
+                    event(.shutdownRequested, new) { $0.reason = request }
+                } else {
+                    event(.ignored, new) { $0.detail = "control/shutdown"; $0.count = 1; $0.reason = Self.rateLimited }
+                }
             } else {
                 event(.ignored, new) { $0.detail = "control/shutdown"; $0.count = 1 }
             }

@@ -91,6 +91,12 @@ final class WakePipe: @unchecked Sendable {
 
     /// Whether ``signal()`` was called (the byte stays in the pipe).
     var isSignalled: Bool { isReadable(readEnd) }
+
+    /// Takes back every ``signal()`` made so far (the read end is non-blocking).
+    func clear() {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while read(readEnd, &bytes, bytes.count) > 0 {}
+    }
 }
 
 /// Whether `fd` has something to read now (poll with no wait).

@@ -8,6 +8,11 @@
 // cannot be interrupted; poll() also waits on a pipe that wakes the thread to stop.
 // > "Callers should, after xs_fileno has become readable, repeatedly call xs_check_watch
 // > until it returns NULL and sets errno to EAGAIN." (xenstore.h)
+// Why one thread may wait while another adds and removes watches (the monitor does): the
+// handle "may be used from several threads" (xenstore.h, xs_open), libxenstore taking its own
+// request and watch mutexes; the set of watched paths here is under a Mutex of its own.
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -33,15 +38,15 @@ public struct XenStoreWatchEvent: Hashable, Sendable {
     }
 }
 
-/// A set of xenstore watches on a connection of its own, read by blocking waits. Use it from
-/// one thread.
+/// A set of xenstore watches on a connection of its own, read by blocking waits. One thread
+/// at a time waits; watches may be added and removed from another.
 ///
 /// xenstored fires each new watch once at once (with the watched path), as a baseline.
 /// The corresponding libxenstore functions are `xs_watch`, `xs_unwatch`, `xs_fileno` and
 /// `xs_check_watch`.
-public final class XenStoreWatcher {
+public final class XenStoreWatcher: @unchecked Sendable {
     private let handle: OpaquePointer
-    private var watched: Set<String> = []
+    private let watched = Mutex<Set<String>>([])
 
     /// Opens a connection to xenstored for watching.
     public init() throws(XenError) {
@@ -54,24 +59,24 @@ public final class XenStoreWatcher {
     }
 
     deinit {
-        for path in watched { XenStoreCalls.unwatch(handle, path, token: path) }
+        for path in watched.withLock({ $0 }) { XenStoreCalls.unwatch(handle, path, token: path) }
         XenStoreCalls.close(handle)
     }
 
     /// The paths watched now.
-    public var paths: Set<String> { watched }
+    public var paths: Set<String> { watched.withLock { $0 } }
 
     /// Watches `path`: the node and everything below it, or a special `@` path. Watching a
     /// path twice does nothing.
     public func add(_ path: XenStorePath) throws(XenError) {
-        guard !watched.contains(path.rawValue) else { return }
+        guard !watched.withLock({ $0.contains(path.rawValue) }) else { return }
         try XenStore.check("watch \(path)") { XenStoreCalls.watch(handle, path.rawValue, token: path.rawValue) }
-        watched.insert(path.rawValue)
+        watched.withLock { _ = $0.insert(path.rawValue) }
     }
 
     /// Stops watching `path`.
     public func remove(_ path: XenStorePath) {
-        guard watched.remove(path.rawValue) != nil else { return }
+        guard watched.withLock({ $0.remove(path.rawValue) }) != nil else { return }
         XenStoreCalls.unwatch(handle, path.rawValue, token: path.rawValue)
     }
 
