@@ -35,7 +35,7 @@ extension XenStoreWatcher: WatchSource {}
 /// the drain (nor the source, which the caller closes after).
 final class WatchDrain: Sendable {
     private let shared: Shared
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread: JoinableThread
 
     /// Starts the thread.
     ///
@@ -47,28 +47,20 @@ final class WatchDrain: Sendable {
         guard let stop = WakePipe(), let ready = WakePipe() else {
             throw XenError(code: .operationFailed, message: "cannot make the pipes of the monitor's watch thread", errno: errno)
         }
-        shared = Shared(source: source, limit: max(limit, 1), readRequest: readRequest, stop: stop, ready: ready)
-        let box = Unmanaged.passRetained(shared).toOpaque()
-        var handle = pthread_t()
-        let rc = pthread_create(&handle, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Shared>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, box)
-        guard rc == 0 else {
-            Unmanaged<Shared>.fromOpaque(box).release()
-            throw XenError(code: .operationFailed, message: "cannot start the monitor's watch thread", errno: rc)
+        let shared = Shared(source: source, limit: max(limit, 1), readRequest: readRequest, stop: stop, ready: ready)
+        guard let started = JoinableThread.start({ shared.run() }) else {
+            throw XenError(code: .operationFailed, message: "cannot start the monitor's watch thread", errno: errno)
         }
-        thread.withLock { $0 = handle }
+        self.shared = shared
+        thread = started
     }
 
     deinit { stop() }
 
     /// Ends the thread and waits for it. Calling it again does nothing.
     func stop() {
-        guard let handle = thread.withLock({ value in defer { value = nil }; return value }) else { return }
         shared.stop.signal()
-        pthread_join(handle, nil)
+        thread.join()
     }
 
     /// Waits up to `milliseconds` for watches to fire, or for `wake` to become readable, and

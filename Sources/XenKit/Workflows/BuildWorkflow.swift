@@ -23,10 +23,7 @@ enum BuildResult: Equatable, Sendable {
 }
 
 struct BuildWorkflow: Sendable {
-    enum Next: Equatable, Sendable {
-        case perform(BuildStep)
-        case finish(BuildOutcome)
-    }
+    typealias Next = WorkflowNext<BuildStep, BuildOutcome>
 
     let name: String
     /// "create domain 'web' from web.cfg", "restore domain 'web' from web.save".
@@ -119,14 +116,9 @@ struct BuildDriver {
     }
 
     mutating func run(_ config: borrowing DomainConfiguration) -> BuildOutcome {
-        var next = machine.start()
-        while true {
-            switch next {
-            case .finish(let outcome): return outcome
-            case .perform(let step):
-                let result = perform(step, config)
-                next = machine.completed(step, result)
-            }
+        driveWorkflow(from: machine.start()) { step in
+            let result = perform(step, config)
+            return machine.completed(step, result)
         }
     }
 

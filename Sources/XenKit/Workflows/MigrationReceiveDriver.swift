@@ -27,15 +27,9 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     }
 
     mutating func run() -> MigrationReceiveOutcome {
-        var next = machine.start()
-        while true {
-            switch next {
-            case .finish(let outcome):
-                return outcome
-            case .perform(let step):
-                let result = perform(step)
-                next = machine.completed(step, result)
-            }
+        driveWorkflow(from: machine.start()) { step in
+            let result = perform(step)
+            return machine.completed(step, result)
         }
     }
 

@@ -38,10 +38,7 @@ enum MigrationReceiveResult: Equatable, Sendable {
 }
 
 struct MigrationReceiveWorkflow: Sendable {
-    enum Next: Equatable, Sendable {
-        case perform(MigrationReceiveStep)
-        case finish(MigrationReceiveOutcome)
-    }
+    typealias Next = WorkflowNext<MigrationReceiveStep, MigrationReceiveOutcome>
 
     let paused: Bool
     /// Known once the header is read.

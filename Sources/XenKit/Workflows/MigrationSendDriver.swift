@@ -22,16 +22,10 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
     var observer: (any StreamObserver)?
 
     mutating func run() -> MigrationSendOutcome {
-        var next = machine.start()
-        while true {
-            switch next {
-            case .finish(let outcome):
-                return outcome
-            case .perform(let step):
-                let result = perform(step)
-                if stopRequested() { machine.requestStop() }
-                next = machine.completed(step, result)
-            }
+        driveWorkflow(from: machine.start()) { step in
+            let result = perform(step)
+            if stopRequested() { machine.requestStop() }
+            return machine.completed(step, result)
         }
     }
 

@@ -44,10 +44,7 @@ enum MigrationStepResult: Equatable, Sendable {
 }
 
 struct MigrationSendWorkflow: Sendable {
-    enum Next: Equatable, Sendable {
-        case perform(MigrationSendStep)
-        case finish(MigrationSendOutcome)
-    }
+    typealias Next = WorkflowNext<MigrationSendStep, MigrationSendOutcome>
 
     let name: String
     var awayName: String { name + "--migratedaway" }

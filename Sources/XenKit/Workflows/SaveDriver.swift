@@ -36,16 +36,10 @@ struct SaveDriver<Files: SaveFiles> {
     let stopRequested: () -> Bool
 
     mutating func run() -> SaveOutcome {
-        var next = machine.start()
-        while true {
-            switch next {
-            case .finish(let outcome):
-                return outcome
-            case .perform(let step):
-                let result = perform(step)
-                if stopRequested() { machine.requestStop() }
-                next = machine.completed(step, result)
-            }
+        driveWorkflow(from: machine.start()) { step in
+            let result = perform(step)
+            if stopRequested() { machine.requestStop() }
+            return machine.completed(step, result)
         }
     }
 

@@ -64,10 +64,7 @@ struct StepFailure: Equatable, Sendable, Error {
 }
 
 struct SaveWorkflow: Sendable {
-    enum Next: Equatable, Sendable {
-        case perform(SaveStep)
-        case finish(SaveOutcome)
-    }
+    typealias Next = WorkflowNext<SaveStep, SaveOutcome>
 
     let name: String
     let path: String

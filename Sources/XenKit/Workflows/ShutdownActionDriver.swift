@@ -44,14 +44,9 @@ struct ShutdownActionDriver {
 
     /// - Parameter report: the watcher's log, for what was done.
     mutating func run(_ config: borrowing DomainConfiguration, report: (WatchEvent) -> Void) -> ShutdownActionOutcome {
-        var next = machine.start()
-        while true {
-            switch next {
-            case .finish(let outcome): return outcome
-            case .perform(let step):
-                let result = perform(step, config, report)
-                next = machine.completed(step, result)
-            }
+        driveWorkflow(from: machine.start()) { step in
+            let result = perform(step, config, report)
+            return machine.completed(step, result)
         }
     }
 

@@ -51,10 +51,7 @@ enum ShutdownActionOutcome: Equatable, Sendable {
 }
 
 struct ShutdownActionWorkflow: Sendable {
-    enum Next: Equatable, Sendable {
-        case perform(ShutdownActionStep)
-        case finish(ShutdownActionOutcome)
-    }
+    typealias Next = WorkflowNext<ShutdownActionStep, ShutdownActionOutcome>
 
     let id: DomainID
     let name: String
