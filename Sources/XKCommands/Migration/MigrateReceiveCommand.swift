@@ -50,7 +50,9 @@ struct MigrateReceiveCommand: ParsableCommand {
         try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
-        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender) { printError($0) }
+        _ = StopSignals.install()   // a signal before GO now destroys the copy here instead of leaving it
+        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender,
+                                                      stopRequested: { StopSignals.pending() }) { printError($0) }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)
         }

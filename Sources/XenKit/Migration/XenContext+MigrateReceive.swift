@@ -20,16 +20,17 @@ extension XenContext {
     ///     the stream, GO).
     ///   - trustSender: build a config that reaches into this host (dom0 disks, scripts,
     ///     bootloaders, device models, passthrough); without, such a config is refused.
+    ///   - stopRequested: polled between steps; once true before GO, the copy here goes.
     ///   - log: called with each step, for stderr (stdout is the channel).
     /// - Returns: the domain's id and name once it runs here.
     /// - Throws: ``XenError``; nothing is left here then, unless the error names a domain
     ///   that could not be destroyed.
     public func receiveMigration(over channel: MigrationChannel, paused: Bool = false, timeout: Duration = .seconds(60),
-                                 trustSender: Bool = false,
+                                 trustSender: Bool = false, stopRequested: @escaping () -> Bool = { false },
                                  log: @escaping (String) -> Void = { _ in }) throws(XenError) -> (id: DomainID, name: String) {
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused),
                                             control: LiveDomainControl(context: self), transport: channel,
-                                            timeout: timeout, trustSender: trustSender, log: log)
+                                            timeout: timeout, trustSender: trustSender, stopRequested: stopRequested, log: log)
         switch driver.run() {
         case .received:
             return (driver.id!, driver.machine.name)

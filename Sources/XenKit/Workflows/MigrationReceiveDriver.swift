@@ -11,24 +11,29 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     /// Build a config that reaches into this host (dom0 disks, scripts, bootloaders, device
     /// models, passthrough): only from a sender that something else has authenticated.
     let trustSender: Bool
+    /// Polled between steps: true once SIGINT, SIGTERM or SIGHUP has arrived.
+    let stopRequested: () -> Bool
     let log: (String) -> Void
     private var config: DomainConfiguration?
     private var header: SaveFileHeader?
     private(set) var id: DomainID?
 
     init(machine: MigrationReceiveWorkflow, control: any DomainControl, transport: Transport,
-         timeout: Duration, trustSender: Bool, log: @escaping (String) -> Void) {
+         timeout: Duration, trustSender: Bool, stopRequested: @escaping () -> Bool = { false },
+         log: @escaping (String) -> Void) {
         self.machine = machine
         self.control = control
         self.transport = transport
         self.timeout = timeout
         self.trustSender = trustSender
+        self.stopRequested = stopRequested
         self.log = log
     }
 
     mutating func run() -> MigrationReceiveOutcome {
         driveWorkflow(from: machine.start()) { step in
             let result = perform(step)
+            if stopRequested() { machine.requestStop() }
             return machine.completed(step, result)
         }
     }

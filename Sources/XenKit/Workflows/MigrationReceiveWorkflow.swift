@@ -53,6 +53,7 @@ struct MigrationReceiveWorkflow: Sendable {
     private var started = false
     private var reportSent = false
     private var failure: StepFailure?
+    private var stopRequested = false
     private var leftover: String?
     private var status: UInt8 = 0
 
@@ -63,7 +64,15 @@ struct MigrationReceiveWorkflow: Sendable {
     /// The status byte of the report: 0, or libxl's rc negated (as xl), else 1.
     var reportStatus: UInt8 { status }
 
+    /// A stop signal arrived: before GO the receiver gives up at the next step boundary (its
+    /// copy goes, as after any failure); from GO on it completes.
+    mutating func requestStop() { stopRequested = true }
+
     mutating func completed(_ step: MigrationReceiveStep, _ result: MigrationReceiveResult) -> Next {
+        if stopRequested, case .done = result, [.sendBanner, .readHeader, .checkCanBuild, .peekStream, .build, .sendReady].contains(step) {
+            if step == .build { built = true }
+            return failed(step == .build ? .sendReady : step, StepFailure(problem: "interrupted by a signal"))
+        }
         switch result {
         case .failed(let problem): return failed(step, problem)
         case .timedOut(let what): return failed(step, StepFailure(problem: "timed out waiting for \(what)"))

@@ -93,7 +93,8 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
         host.faults = faults
         let peer = ScriptedSender(host: host)
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused), control: FakeControl(host: host),
-                                            transport: peer, timeout: .seconds(1), trustSender: false, log: { _ in })
+                                            transport: peer, timeout: .seconds(1), trustSender: false,
+                                            stopRequested: { host.stop }, log: { _ in })
         let outcome = driver.run()
         peer.finish()
         return (host, peer, outcome)
@@ -134,9 +135,9 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyFaultAtEveryStep(paused: Bool) {
         let calls = Self.run(paused: paused).0.calls.count + 4
-        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * 2) runs with one fault at each of \(calls) call positions") }
+        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * 3) runs with one fault at each of \(calls) call positions") }
         for index in 0..<calls {
-            for fault in [Fault.error, .partial] {
+            for fault in [Fault.error, .partial, .signal] {
                 let (host, peer, outcome) = Self.run(faults: [index: fault], paused: paused)
                 #expect(Self.violations(host, peer, outcome, paused: paused) == [], "\(fault)@\(index) \(host.calls): \(outcome)")
             }
@@ -145,13 +146,31 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
 
     @Test(arguments: [false, true]) func everyPairOfFaults(paused: Bool) {
         let calls = Self.run(paused: paused).0.calls.count + 4
-        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * (calls - 1) / 2 * 4) runs with a pair of faults") }
+        defer { print("fault matrix: migrate receive (paused: \(paused)): \(calls * (calls - 1) / 2 * 5) runs with a pair of faults") }
         for first in 0..<calls {
             for second in (first + 1)..<calls {
-                for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.partial, .partial)] {
+                for (a, b) in [(Fault.error, Fault.error), (.partial, .error), (.error, .partial), (.partial, .partial), (.signal, .error)] {
                     let (host, peer, outcome) = Self.run(faults: [first: a, second: b], paused: paused)
                     #expect(Self.violations(host, peer, outcome, paused: paused) == [], "\(a)@\(first) \(b)@\(second) \(host.calls): \(outcome)")
                 }
+            }
+        }
+    }
+
+    /// Finding 12 on the receiving side: a stop signal before GO gives up, and the copy here
+    /// goes (the sender resumes its own); from GO on, the domain starts here.
+    @Test func aSignalBeforeGoLeavesNothingHere() {
+        let calls = Self.run().0.calls
+        let go = calls.lastIndex(of: "receive")!   // the wait for GO
+        for index in 0..<calls.count {
+            let (host, peer, outcome) = Self.run(faults: [index: .signal])
+            let left = host.domains.values.filter { $0.state != .gone }
+            if index < go {
+                guard case .failed(let error, nil) = outcome else { Issue.record("signal@\(index): \(outcome)"); continue }
+                #expect(error.message.contains("interrupted by a signal") && left.isEmpty, "signal@\(index): \(error) \(left)")
+                #expect(peer.copy == .running, "signal@\(index): the sender's copy is \(peer.copy)")
+            } else {
+                #expect(outcome == .received(paused: false), "signal@\(index): \(outcome)")
             }
         }
     }
