@@ -163,6 +163,9 @@ struct MonitorLabTests {
         L.cleanUp("lab-pv")
         defer { L.cleanUp("lab-pv") }
         Lab.must(try Lab.run(Lab.xk, ["create", "-e", "-q", Self.config], timeout: 180))
+        // The balloon driver follows only once the guest has booted (a --wait before that
+        // stalls, rightly): wait for its first report.
+        #expect(L.eventually(120) { L.console("lab-pv").contains("XENKIT-GUEST uptime=") }, "\(L.console("lab-pv"))")
         Lab.must(try Lab.run(Lab.xk, ["mem-set", "--wait", "lab-pv", "96m"], timeout: 90))
         let top = Lab.must(try Lab.run(Lab.xk, ["top", "-b", "-n", "2", "-i", "0.5", "--json"], timeout: 30))
         let rows = ListRow.rows(Lab.must(try Lab.xl("list")))
