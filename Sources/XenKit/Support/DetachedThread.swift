@@ -7,7 +7,8 @@ import Glibc
 import Musl
 #endif
 
-private final class ThreadBody {
+/// A thread's closure, passed to pthread_create through an Unmanaged box.
+final class ThreadBody {
     let run: @Sendable () -> Void
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

@@ -9,11 +9,6 @@ import Musl
 #endif
 import Synchronization
 
-private final class JoinableBody {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
 /// A running thread, joined exactly once: by ``join()``, or when the last reference goes.
 final class JoinableThread: Sendable {
     private let thread: Mutex<pthread_t?>
@@ -22,15 +17,15 @@ final class JoinableThread: Sendable {
 
     /// Starts `body` on a new thread; nil when the system has no thread to give.
     static func start(_ body: @escaping @Sendable () -> Void) -> JoinableThread? {
-        let box = Unmanaged.passRetained(JoinableBody(body)).toOpaque()
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
             guard let raw else { return nil }
-            Unmanaged<JoinableBody>.fromOpaque(raw).takeRetainedValue().run()
+            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
             return nil
         }, box)
         guard rc == 0 else {
-            Unmanaged<JoinableBody>.fromOpaque(box).release()
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
             return nil
         }
         return JoinableThread(thread)

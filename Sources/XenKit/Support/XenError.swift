@@ -103,3 +103,11 @@ public struct XenError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+/// Two errors are equal when they say the same: what, why, and the cause (not where).
+extension XenError: Equatable {
+    public static func == (lhs: XenError, rhs: XenError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.hint == rhs.hint
+            && lhs.libxlCode == rhs.libxlCode && lhs.errno == rhs.errno
+    }
+}

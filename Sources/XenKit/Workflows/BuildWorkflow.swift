@@ -162,7 +162,7 @@ struct BuildDriver {
     private static func libxl(_ result: Result<Void, LibxlFailure>) -> BuildResult {
         switch result {
         case .success: .done
-        case .failure(let failure): .failed(SaveDriver<LiveSaveFiles>.failure(failure, "libxl failed"))
+        case .failure(let failure): .failed(StepFailure(failure, "libxl failed"))
         }
     }
 }

@@ -176,7 +176,7 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     private static func libxl(_ result: Result<Void, LibxlFailure>, _ what: String) -> MigrationReceiveResult {
         switch result {
         case .success: .done
-        case .failure(let failure): .failed(SaveDriver<LiveSaveFiles>.failure(failure, what))
+        case .failure(let failure): .failed(StepFailure(failure, what))
         }
     }
 }

@@ -49,7 +49,7 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
             let (result, relayProblem) = transport.relay { fd in control.suspend(id, into: fd, live: live, debug: debug) }
             observer?.didStream()
             if case .failure(let failure) = result {
-                var step = SaveDriver<LiveSaveFiles>.failure(failure, "libxl could not stream the domain")
+                var step = StepFailure(failure, "libxl could not stream the domain")
                 if failure.messages.contains(where: { $0.contains("logdirty") || $0.contains("log-dirty") }) {
                     // libxl's last word is a consequence ("did not respond to suspend request").
                     step.problem = "live migration needs log-dirty mode, which this hypervisor cannot give a PV domain (it is built without shadow paging); PVH and HVM domains can be migrated, and save/restore works for PV"
@@ -88,7 +88,7 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
             case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
                 return .domain(.gone)
             case .failure(let failure):
-                return .failed(SaveDriver<LiveSaveFiles>.failure(failure, "cannot read its state"))
+                return .failed(StepFailure(failure, "cannot read its state"))
             }
         }
     }
@@ -96,7 +96,7 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
     private static func libxl(_ result: Result<Void, LibxlFailure>, _ what: String) -> MigrationStepResult {
         switch result {
         case .success: .done
-        case .failure(let failure): .failed(SaveDriver<LiveSaveFiles>.failure(failure, what))
+        case .failure(let failure): .failed(StepFailure(failure, what))
         }
     }
 }

@@ -81,7 +81,7 @@ struct SaveDriver<Files: SaveFiles> {
             case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
                 return .domain(.gone)
             case .failure(let failure):
-                return .failed(Self.failure(failure, "cannot read its state"))
+                return .failed(StepFailure(failure, "cannot read its state"))
             }
         }
     }
@@ -96,15 +96,10 @@ struct SaveDriver<Files: SaveFiles> {
     private static func libxl(_ result: Result<Void, LibxlFailure>, _ what: String) -> StepResult {
         switch result {
         case .success: .done
-        case .failure(let failure): .failed(Self.failure(failure, what))
+        case .failure(let failure): .failed(StepFailure(failure, what))
         }
     }
 
-    /// libxl's last error line is the reason an operator can act on; the rc is kept as the cause.
-    static func failure(_ failure: LibxlFailure, _ what: String) -> StepFailure {
-        let reason = failure.messages.last.map(XenContext.trimLibxlPrefix) ?? "\(what) (\(LibxlCode.name(failure.code)))"
-        return StepFailure(problem: reason, libxlCode: failure.code, messages: failure.messages)
-    }
 }
 
 /// The live file system.

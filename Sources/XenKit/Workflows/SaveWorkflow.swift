@@ -63,6 +63,15 @@ struct StepFailure: Equatable, Sendable, Error {
     var messages: [String] = []
 }
 
+extension StepFailure {
+    /// A failed libxl call: libxl's last error line is the reason an operator can act on
+    /// (`what` and the rc name when it logged none); the rc and the lines are kept as the cause.
+    init(_ failure: LibxlFailure, _ what: String) {
+        self.init(problem: failure.messages.last.map(XenContext.trimLibxlPrefix) ?? "\(what) (\(LibxlCode.name(failure.code)))",
+                  libxlCode: failure.code, messages: failure.messages)
+    }
+}
+
 struct SaveWorkflow: Sendable {
     typealias Next = WorkflowNext<SaveStep, SaveOutcome>
 
@@ -237,11 +246,4 @@ enum SaveOutcome: Equatable, Sendable {
     /// `resumed`: the domain was suspended and runs (or is paused) again, so whoever follows
     /// its shutdown actions must follow it again (its watcher ended at the suspend).
     case failed(XenError, fate: DomainFate, resumed: Bool)
-}
-
-extension XenError: Equatable {
-    public static func == (lhs: XenError, rhs: XenError) -> Bool {
-        lhs.code == rhs.code && lhs.message == rhs.message && lhs.hint == rhs.hint
-            && lhs.libxlCode == rhs.libxlCode && lhs.errno == rhs.errno
-    }
 }

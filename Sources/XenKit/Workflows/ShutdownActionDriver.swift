@@ -61,7 +61,7 @@ struct ShutdownActionDriver {
                 return .done
             case .failure(let failure):
                 report(.coreDumpFailed(id, path: dumpPath, reason: LibxlCode.name(failure.code)))
-                return .failed(SaveDriver<LiveSaveFiles>.failure(failure, "the core dump failed"))
+                return .failed(StepFailure(failure, "the core dump failed"))
             }
         case .checkStillThere:
             switch control.info(id) {
@@ -69,7 +69,7 @@ struct ShutdownActionDriver {
             case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
                 report(.gone(id, name: name))
                 return .gone
-            case .failure(let failure): return .failed(SaveDriver<LiveSaveFiles>.failure(failure, "cannot read its state"))
+            case .failure(let failure): return .failed(StepFailure(failure, "cannot read its state"))
             }
         case .destroy:
             switch control.destroy(id) {
@@ -79,14 +79,14 @@ struct ShutdownActionDriver {
             case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
                 report(.gone(id, name: name))
                 return .gone
-            case .failure(let failure): return .failed(SaveDriver<LiveSaveFiles>.failure(failure, "libxl failed"))
+            case .failure(let failure): return .failed(StepFailure(failure, "libxl failed"))
             }
         case .preserve:
             switch control.preserve(id, config, suffix: suffix) {
             case .success:
                 report(.preserved(id, name: name, newName: name + suffix))
                 return .done
-            case .failure(let failure): return .failed(SaveDriver<LiveSaveFiles>.failure(failure, "libxl failed"))
+            case .failure(let failure): return .failed(StepFailure(failure, "libxl failed"))
             }
         case .rebuild:
             var build = BuildDriver(machine: BuildWorkflow(name: name, what: "restart domain '\(name)'", paused: false),
@@ -109,7 +109,7 @@ struct ShutdownActionDriver {
     private static func libxl(_ result: Result<Void, LibxlFailure>) -> ShutdownActionResult {
         switch result {
         case .success: .done
-        case .failure(let failure): .failed(SaveDriver<LiveSaveFiles>.failure(failure, "libxl failed"))
+        case .failure(let failure): .failed(StepFailure(failure, "libxl failed"))
         }
     }
 }
