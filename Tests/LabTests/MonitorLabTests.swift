@@ -3,8 +3,8 @@ import Testing
 
 /// xk monitor, xk top and the xenstore commands on the real hypervisor (issue 6): a scripted
 /// scenario yields exactly the expected events, a guest flooding its own xenstore area does
-/// not harm the monitor, top agrees with xl list, and the xenstore commands with
-/// xenstore-utils.
+/// not harm the monitor, even one whose reader stalls (issue 12), top agrees with xl list,
+/// and the xenstore commands with xenstore-utils.
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct MonitorLabTests {
     typealias L = LifecycleLabTests
@@ -28,19 +28,12 @@ struct MonitorLabTests {
                     "the monitor did not start: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
         }
 
-        var events: [[String: Any]] {
-            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n")
-                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+        var events: [[String: Any]] { MonitorLabTests.events(inFile: out) }
 
         var kinds: [String] { events.compactMap { $0["event"] as? String } }
 
         /// The monitor's resident memory in KiB, from /proc.
-        var residentKiB: Int? {
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-            return Int(line.split(separator: " ").dropFirst().first ?? "")
-        }
+        var residentKiB: Int? { MonitorLabTests.residentKiB(pid) }
 
         /// Stops it with SIGTERM; returns whether it exited within 10 s.
         func stop() -> Bool {
@@ -51,6 +44,68 @@ struct MonitorLabTests {
         var log: String {
             ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
         }
+    }
+
+    /// A monitor whose reader stalls: 64 KiB of NULs fill its pipe (a pipe's default size)
+    /// before it starts, so its first event finds the pipe full and waits, and nobody reads
+    /// the pipe until ``release()``; what it wrote then goes to a file.
+    struct StalledMonitor {
+        let pid: Int32
+        let out: String
+        let err: String
+        let go: String
+
+        init() throws {
+            let base = "/tmp/xk-monitor-stalled-\(UUID().uuidString)"
+            (out, err, go) = (base + ".json", base + ".err", base + ".go")
+            let (pidFile, err) = (base + ".pid", self.err)
+            let writer = "head -c 65536 /dev/zero; echo $$ >\(pidFile); exec \(Lab.xk) monitor --json 2>\(err)"
+            let reader = "while [ ! -e \(go) ]; do sleep 1; done; exec cat >\(out)"
+            Lab.must(try Lab.run("sh", ["-c", "(sh -c '\(writer)' | (\(reader))) </dev/null >/dev/null 2>&1 &"]))
+            #expect(L.eventually(30) { ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("following") },
+                    "the stalled monitor did not start: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+            let written = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+            guard let pid = Int32(written.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                _ = FileManager.default.createFile(atPath: go, contents: nil)   // let the reader end
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the stalled monitor wrote no pid"])
+            }
+            self.pid = pid
+        }
+
+        /// Stops it with SIGTERM; returns whether it exited within 10 s.
+        func stop() -> Bool {
+            kill(pid, SIGTERM)
+            return L.eventually(10) { !MonitorLabTests.alive(pid) }
+        }
+
+        /// Lets the reader read from now on.
+        func release() { _ = FileManager.default.createFile(atPath: go, contents: nil) }
+
+        var events: [[String: Any]] { MonitorLabTests.events(inFile: out) }
+
+        var log: String {
+            ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        }
+    }
+
+    /// The JSON lines of a monitor's output file (without the NULs that filled a pipe).
+    static func events(inFile path: String) -> [[String: Any]] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").replacingOccurrences(of: "\0", with: "")
+            .split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// A process's resident memory in KiB, from /proc.
+    static func residentKiB(_ pid: Int32) -> Int? {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+
+    /// The most events of `kind` in any one second of `events`.
+    static func mostPerSecond(_ events: [[String: Any]], _ kind: String) -> Int {
+        let times = events.filter { $0["event"] as? String == kind }.compactMap { $0["time"] as? Double }.sorted()
+        return times.indices.map { i in times[i...].prefix { $0 < times[i] + 1 }.count }.max() ?? 0
     }
 
     /// Whether the process runs (a zombie that dom0's init has not reaped yet does not).
@@ -93,34 +148,72 @@ struct MonitorLabTests {
         #expect(times == times.sorted() && times.count == events.count)
     }
 
-    /// A guest writes thousands of junk values into its own control/shutdown: the monitor
-    /// reports the flood instead of following it, its memory stays bounded, and it still
-    /// sees what the toolstack does to that guest.
+    /// A guest writes thousands of values into its own control/shutdown, in turn junk,
+    /// poweroff and reboot (xs-flood; it makes its own kernel ignore them first, so the guest
+    /// runs on). One monitor writes to a file: it reports the flood instead of following it,
+    /// prints at most 5 of the guest's requests per second (10 in any second, where two
+    /// windows meet), and still sees what the toolstack does to that guest. Two write to a
+    /// pipe nobody reads during the flood: neither grows; one catches up once its reader
+    /// reads, the other stops on SIGTERM while its reader still stalls.
     @Test func aGuestFloodingItsXenstoreAreaDoesNotHarmTheMonitor() throws {
         L.cleanUp("lab-pv")
         defer { L.cleanUp("lab-pv") }
         let monitor = try Monitor()
+        let stalled = try StalledMonitor()
+        defer { stalled.release(); kill(stalled.pid, SIGTERM) }
+        let interrupted = try StalledMonitor()
+        defer { interrupted.release(); kill(interrupted.pid, SIGTERM) }
         let before = try #require(monitor.residentKiB)
+        let stalledBefore = try #require(Self.residentKiB(stalled.pid))
         Lab.must(try Lab.run(Lab.xk, ["create", "-e", "-q", Self.config,
                                       ShutdownActionsLabTests.extra("xenkit.xsflood=3000 xenkit.xsflood_after=3")], timeout: 180))
         #expect(L.eventually(240) { L.console("lab-pv").contains("XENKIT-GUEST-FLOOD") }, "console: \(L.console("lab-pv"))")
-        let flood = L.console("lab-pv").split(whereSeparator: \.isNewline).first { $0.hasPrefix("XENKIT-GUEST-FLOOD") } ?? ""
-        #expect(flood.contains("written=3000 of 3000"), "\(flood)")
+        let lines = L.console("lab-pv").split(whereSeparator: \.isNewline)
+        let flood = lines.first { $0.hasPrefix("XENKIT-GUEST-FLOOD") } ?? ""
+        #expect(flood.contains("written=3000 of 3000 requests=2000"), "\(flood)")
+        // The guest runs on: it prints its uptime line again, and never ran poweroff or reboot.
+        let printed = lines.count { $0.hasPrefix("XENKIT-GUEST uptime=") }
+        #expect(L.eventually(20) { L.console("lab-pv").split(whereSeparator: \.isNewline).count { $0.hasPrefix("XENKIT-GUEST uptime=") } > printed },
+                "the guest stopped after its flood: \(L.console("lab-pv"))")
+        #expect(!L.console("lab-pv").contains("XENKIT-GUEST-poweroff") && !L.console("lab-pv").contains("XENKIT-GUEST-reboot"))
+
         // Still following: a toolstack action on the flooding guest shows at once.
         Lab.must(try Lab.xk("mem-set", "lab-pv", "112m"))
         #expect(L.eventually(10) { monitor.kinds.contains("memory-target-changed") }, "\(monitor.log)")
         let after = try #require(monitor.residentKiB)
         #expect(monitor.stop())
 
-        let events = monitor.events
-        let reported = events.filter { ["watch-flood", "ignored"].contains($0["event"] as? String) }
-        let counted = events.filter { $0["event"] as? String == "ignored" }.compactMap { $0["count"] as? Int }.reduce(0, +)
-        #expect(!reported.isEmpty, "no flood reported: \(monitor.log)")
-        #expect(counted > 0 && counted <= 3000, "junk values counted: \(counted)")
-        #expect(events.count < 200, "\(events.count) lines for a flood of 3000 writes")
-        #expect(!monitor.kinds.contains("shutdown-requested"), "the guest's junk was taken for a request: \(monitor.log)")
+        // The stalled monitors are alive and have not grown; SIGTERM stops one while its
+        // reader still stalls, and the other catches up once its reader reads.
+        #expect(Self.alive(stalled.pid) && Self.alive(interrupted.pid), "a stalled monitor died: \(stalled.log) \(interrupted.log)")
+        let stalledAfter = try #require(Self.residentKiB(stalled.pid))
+        #expect(stalledAfter < 64 * 1024 && stalledAfter - stalledBefore < 4 * 1024,
+                "the stalled monitor grew from \(stalledBefore) KiB to \(stalledAfter) KiB")
+        #expect(interrupted.stop(), "a monitor whose reader stalls did not stop on SIGTERM")
+        stalled.release()
+        #expect(L.eventually(30) { stalled.events.contains { $0["event"] as? String == "memory-target-changed" } },
+                "the stalled monitor did not catch up: \(stalled.log)")
+        #expect(stalled.stop(), "the stalled monitor did not stop on SIGTERM once released")
+
+        let events = monitor.events.filter { $0["name"] as? String == "lab-pv" }
+        let ignored = events.filter { $0["event"] as? String == "ignored" }
+        let junk = ignored.filter { $0["reason"] == nil }.compactMap { $0["count"] as? Int }.reduce(0, +)
+        let limited = ignored.filter { $0["reason"] as? String == "rate-limited" }.compactMap { $0["count"] as? Int }.reduce(0, +)
+        let requests = events.filter { $0["event"] as? String == "shutdown-requested" }
+        #expect(events.contains { ["watch-flood", "ignored"].contains($0["event"] as? String) }, "no flood reported: \(monitor.log)")
+        #expect(junk > 0 && junk <= 1000, "junk values counted: \(junk)")
+        #expect(requests.count + limited <= 2001, "\(requests.count) requests reported, \(limited) rate-limited")
+        #expect(requests.allSatisfy { ["poweroff", "reboot"].contains($0["reason"] as? String ?? "") },
+                "the guest's junk was taken for a request: \(monitor.log)")
+        #expect(Self.mostPerSecond(events, "shutdown-requested") <= 10, "\(monitor.log)")
+        for kind in ["watch-flood", "ignored"] {
+            #expect(Self.mostPerSecond(events, kind) <= 4, "\(kind) reported more than once a second: \(monitor.log)")
+        }
+        #expect(!events.contains { $0["event"] as? String == "shutdown" }, "the guest shut down: \(monitor.log)")
         #expect(after - before < 16 * 1024, "the monitor grew from \(before) KiB to \(after) KiB")
-        print("monitor under flood: \(reported.count) reports, \(counted) junk values counted, RSS \(before) -> \(after) KiB")
+        print("monitor under flood: \(events.count) lines, \(requests.count) requests reported, \(limited) rate-limited, "
+              + "\(junk) junk values counted, RSS \(before) -> \(after) KiB; stalled monitor RSS \(stalledBefore) -> "
+              + "\(stalledAfter) KiB, \(stalled.events.count) lines once released")
     }
 
     /// A local live migration shows as both sides' events: the copy that arrives under

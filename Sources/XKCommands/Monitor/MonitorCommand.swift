@@ -7,7 +7,7 @@ struct MonitorCommand: ParsableCommand {
         commandName: "monitor",
         abstract: "Print host events as they happen: domains created, started, paused, shut down, destroyed, renamed, resized, migrated.",
         discussion: """
-            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (schema in README.md). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line; at most 5 shutdown requests per domain per second are printed, more are counted as ignored (rate-limited). Watches are read on a thread of their own, so a reader that stalls makes xk wait, not grow. Stops on Ctrl-C or SIGTERM, or after -n events.
+            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (schema in README.md). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line; at most 5 shutdown requests per domain per second are printed, more are counted as ignored (rate-limited). Watches are read on a thread of their own, so a reader that stalls makes xk wait, not grow; Ctrl-C and SIGTERM stop it even then. Stops on Ctrl-C or SIGTERM, or after -n events.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,16 +33,26 @@ struct MonitorCommand: ParsableCommand {
         let state = CommandState(options: global)
         let monitor = try HostMonitor(context: try state.context, options: .init(pollInterval: poll))
         let stop = StopSignals.install()
+        // Lines go through StoppableOutput: a reader that stalls makes it wait in poll(),
+        // where Ctrl-C and SIGTERM are still heard.
+        let output = StoppableOutput(stop: stop)
         var printed = 0
+        var failure: XenError?
         try monitor.run(stop: stop, ready: { domains in
             printError("xk monitor: following \(domains) domain\(domains == 1 ? "" : "s"); Ctrl-C stops")
         }, emit: { event in
             guard domain.isEmpty || domain.contains(where: event.concerns) else { return true }
-            print(json ? event.json.serialized(pretty: false) : WallClock.format(event.time) + " " + event.description)
-            flushStandardOutput()
+            let line = json ? event.json.serialized(pretty: false) : WallClock.format(event.time) + " " + event.description
+            do throws(XenError) {
+                guard try output.write(line + "\n") == .written else { return false }
+            } catch {
+                failure = error
+                return false
+            }
             printed += 1
             return count.map { printed < $0 } ?? true
         })
+        if let failure { throw failure }
     }
 }
 
