@@ -83,8 +83,17 @@ struct MonitorLabTests {
 
         var events: [[String: Any]] { MonitorLabTests.events(inFile: out) }
 
+        /// Its stderr, its output (without the NULs that filled the pipe), and where each of
+        /// its threads waits.
         var log: String {
-            ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+            let output = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").replacingOccurrences(of: "\0", with: "")
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let waits = tasks.sorted().map { task in
+                let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/wchan", encoding: .utf8)) ?? "?"
+                let syscall = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/syscall", encoding: .utf8)) ?? "?"
+                return "thread \(task): \(wchan), syscall \(syscall.prefix(60))"
+            }
+            return ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "") + output + waits.joined(separator: "\n")
         }
     }
 
@@ -153,8 +162,9 @@ struct MonitorLabTests {
     /// runs on). One monitor writes to a file: it reports the flood instead of following it,
     /// prints at most 5 of the guest's requests per second (10 in any second, where two
     /// windows meet), and still sees what the toolstack does to that guest. Two write to a
-    /// pipe nobody reads during the flood: neither grows; one catches up once its reader
-    /// reads, the other stops on SIGTERM while its reader still stalls.
+    /// pipe nobody reads from before the guest starts until after its flood: neither grows;
+    /// one stops on SIGTERM while its reader still stalls, the other, once its reader reads,
+    /// reports the start and the flood it missed and follows again.
     @Test func aGuestFloodingItsXenstoreAreaDoesNotHarmTheMonitor() throws {
         L.cleanUp("lab-pv")
         defer { L.cleanUp("lab-pv") }
@@ -190,9 +200,17 @@ struct MonitorLabTests {
         #expect(stalledAfter < 64 * 1024 && stalledAfter - stalledBefore < 4 * 1024,
                 "the stalled monitor grew from \(stalledBefore) KiB to \(stalledAfter) KiB")
         #expect(interrupted.stop(), "a monitor whose reader stalls did not stop on SIGTERM")
+        // Released, the other reports what it missed, coalesced (the guest's start and its
+        // flood), then follows again.
         stalled.release()
-        #expect(L.eventually(30) { stalled.events.contains { $0["event"] as? String == "memory-target-changed" } },
-                "the stalled monitor did not catch up: \(stalled.log)")
+        let caughtUp = L.eventually(30) {
+            let kinds = stalled.events.compactMap { $0["event"] as? String }
+            return kinds.contains("started") && kinds.contains { ["watch-flood", "ignored"].contains($0) }
+        }
+        #expect(caughtUp, "the stalled monitor did not catch up: \(stalled.log)")
+        Lab.must(try Lab.xk("mem-set", "lab-pv", "104m"))
+        #expect(L.eventually(10) { stalled.events.contains { $0["event"] as? String == "memory-target-changed" && $0["target_kib"] as? Int == 104 * 1024 } },
+                "the stalled monitor does not follow once released: \(stalled.log)")
         #expect(stalled.stop(), "the stalled monitor did not stop on SIGTERM once released")
 
         let events = monitor.events.filter { $0["name"] as? String == "lab-pv" }

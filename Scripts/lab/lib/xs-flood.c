@@ -8,13 +8,14 @@
  *                            print how many took
  *
  * Why it first quiets the guest's own kernel: drivers/xen/manage.c watches control/shutdown
- * whoever writes it. On "reboot" it calls ctrl_alt_del(), which restarts the guest at once
- * while /proc/sys/kernel/ctrl-alt-del is 1 (seen in the lab), and on "poweroff" it runs
- * poweroff_cmd. So ctrl-alt-del is set to 0 (the kernel then only sends SIGINT to init, which
- * ignores it), poweroff_cmd to /bin/true, one "reboot" is written and the kernel's
- * acknowledgement ("" written back) awaited: handling "reboot" sets the kernel's
- * shutting_down, after which it ignores the node until a resume, and the guest runs on.
- * Only the toolstack could act on a request it reads there, and xk monitor only reports.
+ * whoever writes it. On "reboot" a kernel calls ctrl_alt_del(), which restarts at once while
+ * /proc/sys/kernel/ctrl-alt-del is 1 and otherwise sends SIGINT to init, or (newer kernels)
+ * orderly_reboot(), which runs /sbin/reboot; the lab guest (Debian 12's 6.1) restarted at once
+ * with ctrl-alt-del at 0, so guest-init makes /sbin/reboot a no-op and ignores SIGINT before
+ * it runs this. On "poweroff" the kernel runs poweroff_cmd, set here to /bin/true. Then one
+ * "reboot" is written and the kernel's acknowledgement ("" written back) awaited; from then
+ * on the guest runs on whatever the flood writes. Only the toolstack could act on a request
+ * it reads there, and xk monitor only reports.
  */
 #include <fcntl.h>
 #include <stdint.h>

@@ -134,6 +134,9 @@ public final class HostMonitor {
             if pollDue { nextPoll = now + options.pollInterval }
             guard pollDue || !fired.isEmpty else { continue }
             let readings = try readAll(refreshing: dirty)
+            // A new domain's nodes are watched before its events go out: emit may block on a
+            // reader that stalls, and what the domain does meanwhile must reach the drain.
+            try updateWatches(readings.map(\.id))
             for event in state.apply(readings, time: WallClock.now()) {
                 if event.kind == .ignored {
                     ignored[IgnoredKey(event), default: 0] += event.count ?? 1
@@ -141,7 +144,6 @@ public final class HostMonitor {
                     return
                 }
             }
-            try updateWatches(readings.map(\.id))
             if now - windowStart >= 1, !closeWindow(emit: emit) { return }
         }
     }
