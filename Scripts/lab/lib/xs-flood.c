@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
@@ -96,6 +97,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     long count = atol(argv[2]), ok = 0, requests = 0;
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    printf("XENKIT-GUEST-FLOOD-START\n");
+    fflush(stdout);
     for (long i = 0; i < count; i++) {
         /* junk is neither a request nor printable all the way */
         char junk[300];
@@ -105,6 +110,8 @@ int main(int argc, char **argv) {
         if (type < 0) break;
         if (type == XS_WRITE) { ok++; requests += value != junk; }
     }
-    printf("XENKIT-GUEST-FLOOD written=%ld of %ld requests=%ld\n", ok, count, requests);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    printf("XENKIT-GUEST-FLOOD written=%ld of %ld requests=%ld in %.1f s\n", ok, count, requests,
+           (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
     return ok == count ? 0 : 1;
 }
