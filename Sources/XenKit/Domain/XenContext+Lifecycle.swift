@@ -128,13 +128,23 @@ extension XenContext {
         }
     }
 
+    /// Which of a domain's consoles to attach to.
+    public enum ConsoleKind: Sendable, Equatable {
+        /// The PV console (hvc), as `xl console -t pv`.
+        case pv
+        /// An emulated serial port of an HVM guest, as `xl console -t serial`.
+        case serial
+    }
+
     /// Replaces this process with xenconsole attached to the domain's console (as
-    /// `xl console`). Returns only by throwing.
-    public func attachConsole(_ id: DomainID) throws(XenError) -> Never {
+    /// `xl console`): the primary one (an HVM guest's first serial port, another guest's PV
+    /// console), or console `number` of `kind`. Returns only by throwing.
+    public func attachConsole(_ id: DomainID, kind: ConsoleKind? = nil, number: Int32 = 0) throws(XenError) -> Never {
         let label = describe(id)
         let mark = logger.mark()
-        let failure = Libxl.execConsole(ctx, id)
-        throw XenError.libxl(failure, operation: "attach to the console of \(label)",
+        let failure = kind.map { Libxl.execConsole(ctx, id, number: number, serial: $0 == .serial) } ?? Libxl.execPrimaryConsole(ctx, id)
+        let which = kind.map { " (\($0 == .serial ? "serial" : "pv") \(number))" } ?? ""
+        throw XenError.libxl(failure, operation: "attach to the console\(which) of \(label)",
                              messages: logger.errors(since: mark))
     }
 }

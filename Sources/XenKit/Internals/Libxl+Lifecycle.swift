@@ -65,8 +65,12 @@ extension Libxl {
 
     /// Replaces this process with xenconsole attached to the domain's primary console.
     /// Returns only on failure.
-    static func execConsole(_ ctx: OpaquePointer, _ id: DomainID) -> LibxlFailure {
+    static func execPrimaryConsole(_ ctx: OpaquePointer, _ id: DomainID) -> LibxlFailure {
         LibxlFailure(code: libxl_primary_console_exec(ctx, id.rawValue, -1))
+    }
+
+    static func execConsole(_ ctx: OpaquePointer, _ id: DomainID, number: Int32, serial: Bool) -> LibxlFailure {
+        LibxlFailure(code: libxl_console_exec(ctx, id.rawValue, number, serial ? LIBXL_CONSOLE_TYPE_SERIAL : LIBXL_CONSOLE_TYPE_PV, -1))
     }
 
     static let noParavirt: Int32 = ERROR_NOPARAVIRT.rawValue

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// An HVM guest end to end on the real hypervisor (issue 17), beside xl. HVM boots are slow
+/// under TCG (its init runs about 70 s after the create), so one test drives one guest through
+/// everything that needs it running, and boots it a second time only for `reboot -w`.
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct HVMLabTests {
+    typealias L = LifecycleLabTests
+    typealias M = MigrationLabTests
+    typealias S = ShutdownActionsLabTests
+    static let config = Lab.domainConfigs + "/lab-hvm.cfg"
+    static let name = "lab-hvm"
+
+    static func cleanUp() {
+        _ = try? Lab.killAll("[x]k watch")
+        for row in (try? M.rows()) ?? [] where row.name.hasPrefix(name) { _ = try? Lab.xl("destroy", row.name) }
+        L.cleanUp(name)
+    }
+
+    /// The device models running for domain `id` (Debian's qemu-system-xen).
+    static func deviceModels(_ id: Int) -> [String] {
+        let output = (try? Lab.run("sh", ["-c", "ps -eo args | grep '^/usr/libexec/xen-qemu-system-i386 -xen-domid \(id) ' || true"]).stdout) ?? ""
+        return output.split(separator: "\n").map(String.init)
+    }
+
+    /// The guest's last uptime line (the PV console's log, whatever names the guest had).
+    static var uptime: Double { M.uptimes(name).max() ?? 0 }
+
+    /// How many times the guest's init started (one per boot).
+    static var boots: Int { L.console(name).components(separatedBy: "XENKIT-GUEST-READY").count - 1 }
+
+    /// The guest runs on after a step that moved or stopped it: a new domain, under its name,
+    /// running alone, its init's uptime going on from before, not booted again.
+    static func runsOn(after step: String, from domid: Int, uptime: Double, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+        let now = try #require(try S.domid(name), "\(step): no domain \(name)", sourceLocation: sourceLocation)
+        #expect(now != domid, "\(step): still domain \(domid)", sourceLocation: sourceLocation)
+        #expect(try M.running() == [name], "\(step): \((try? M.rows()) ?? [])", sourceLocation: sourceLocation)
+        #expect(L.eventually(60) { Self.uptime > uptime + 2 }, "\(step): the guest does not run on: \(L.console(name))",
+                sourceLocation: sourceLocation)
+        #expect(boots == 1, "\(step): the guest booted again", sourceLocation: sourceLocation)
+        #expect(deviceModels(domid).isEmpty, "\(step): the old domain's device model is left", sourceLocation: sourceLocation)
+        #expect(deviceModels(now).count == 1, "\(step): no device model for domain \(now)", sourceLocation: sourceLocation)
+        return now
+    }
+
+    @Test func hvmGuestEndToEnd() throws {
+        Self.cleanUp()
+        defer { Self.cleanUp() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", Self.config], timeout: 180))
+        var domid = try #require(try S.domid(Self.name))
+        let created = clock.now
+        let listed = try Lab.json(Lab.must(try Lab.xl("list", "-l", Self.name)).stdout) as? [[String: Any]]
+        let cInfo = (listed?.first?["config"] as? [String: Any])?["c_info"] as? [String: Any]
+        #expect(cInfo?["type"] as? String == "hvm", "xl list -l: \(String(describing: listed))")
+        #expect(Self.deviceModels(domid).count == 1, "no device model for domain \(domid)")
+        try #require(L.eventually(300) { Self.uptime >= 6 }, "the HVM guest did not come up: \(L.console(Self.name))")
+        print("HVM guest: created in \(started.duration(to: created)), init running \(started.duration(to: clock.now)) after the create")
+
+        // Its consoles: the serial port (a pty; the guest's init copies its lines there) and the
+        // PV console, both through xenconsole.
+        for type in ["serial", "pv"] {
+            let attached = try Lab.run("sh", ["-c", "sleep 8 | timeout 6 \(Lab.xk) console -t \(type) \(Self.name)"], timeout: 30)
+            #expect(attached.stdout.contains("XENKIT-GUEST uptime="), "console -t \(type): \(attached)")
+        }
+
+        // xk list as xl list; pause and unpause.
+        func row(_ tool: String) throws -> ListRow? {
+            ListRow.rows(Lab.must(try Lab.run(tool == "xk" ? Lab.xk : "xl", ["list", Self.name]))).first
+        }
+        #expect(try row("xk")?.stableColumns == row("xl")?.stableColumns)
+        Lab.must(try Lab.xk("pause", Self.name))
+        #expect(try row("xl")?.state.contains("p") == true)
+        #expect(try row("xk")?.stableColumns == row("xl")?.stableColumns)
+        Lab.must(try Lab.xk("unpause", Self.name))
+        #expect(try row("xl")?.state.contains("p") == false)
+
+        // The balloon and vCPU hot-plug through the guest's PV drivers and ACPI.
+        Lab.must(try Lab.run(Lab.xk, ["mem-set", "--wait", Self.name, "160m"], timeout: 90))
+        #expect(try row("xl").map { $0.mem <= 160 } == true, "\(String(describing: try? row("xl")))")
+        Lab.must(try Lab.run(Lab.xk, ["vcpu-set", "--wait", Self.name, "2"], timeout: 90))
+        #expect(L.eventually(30) { L.console(Self.name).contains("cpus=2") }, "the guest does not see its second vCPU")
+        #expect(try row("xk")?.stableColumns == row("xl")?.stableColumns)
+
+        // save/restore, xk and xl each way; then live migration on this host, each way.
+        let file = "/tmp/lab-hvm.save"
+        for (saver, restorer) in [("xk", "xk"), ("xk", "xl"), ("xl", "xk")] {
+            let uptime = Self.uptime
+            Lab.must(try Lab.run(saver == "xk" ? Lab.xk : "xl", ["save", Self.name, file], timeout: 300))
+            #expect(try S.domid(Self.name) == nil, "\(saver) save left the domain")
+            Lab.must(try Lab.run(restorer == "xk" ? Lab.xk : "xl", ["restore", file], timeout: 300))
+            domid = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime)
+        }
+        unlink(file)
+        for (sender, receiver) in [("xk", "xk"), ("xk", "xl"), ("xl", "xk")] {
+            let uptime = Self.uptime
+            let arguments: [String] = switch (sender, receiver) {
+            case ("xk", "xk"): ["migrate", "-s", "env", Self.name, M.path]
+            case ("xk", _): ["migrate", "--receiver", "xl", "-s", "env", Self.name, "X=1"]
+            default: ["migrate", "-s", "", Self.name, M.receive]
+            }
+            let result = try Lab.run(sender == "xk" ? Lab.xk : "xl", arguments, timeout: 600)
+            #expect(result.status == 0, "\(sender) -> \(receiver): \(result)")
+            if sender == "xk" { print("HVM migration \(sender) -> \(receiver): \(result.stdout.split(separator: "\n").last ?? "")") }
+            domid = try Self.runsOn(after: "migration \(sender) -> \(receiver)", from: domid, uptime: uptime)
+        }
+
+        // reboot -w: the watcher xk create left builds it again (on_reboot=restart), with a
+        // device model of its own, and the old one goes.
+        Lab.must(try Lab.run(Lab.xk, ["reboot", "-w", Self.name], timeout: 180))
+        #expect(L.eventually(300) { Self.boots == 2 }, "the guest did not boot again: \(L.console(Self.name))")
+        let rebooted = try #require(try S.domid(Self.name))
+        #expect(rebooted != domid)
+        #expect(Self.deviceModels(domid).isEmpty, "the device model of the domain before the reboot is left")
+        #expect(Self.deviceModels(rebooted).count == 1)
+        #expect(L.eventually(60) { L.console(Self.name).components(separatedBy: "XENKIT-GUEST uptime=").count > 2 })
+
+        // shutdown -w through the PV control node: destroyed (on_poweroff), no device model left.
+        Lab.must(try Lab.run(Lab.xk, ["shutdown", "-w", "--timeout", "120", Self.name], timeout: 180))
+        #expect(L.eventually(30) { (try? S.domid(Self.name)) == nil }, "\(S.watcherLog(Self.name))")
+        #expect(L.eventually(10) { Self.deviceModels(rebooted).isEmpty }, "the device model outlived shutdown")
+
+        // destroy of a paused, never-run copy: its device model goes with it.
+        Lab.must(try Lab.run(Lab.xk, ["create", "-p", "-e", "-q", Self.config], timeout: 180))
+        let paused = try #require(try S.domid(Self.name))
+        #expect(Self.deviceModels(paused).count == 1)
+        Lab.must(try Lab.xk("destroy", Self.name))
+        #expect(try S.domid(Self.name) == nil)
+        #expect(L.eventually(10) { Self.deviceModels(paused).isEmpty }, "the device model outlived destroy")
+    }
+}
