@@ -63,6 +63,7 @@ public struct XK: ParsableCommand {
 
     /// Parses the command line, runs the subcommand, and exits with a status scripts can rely on.
     public static func main(_ arguments: [String]? = nil) -> Never {
+        InheritedSignals.reset()   // before libxl starts a device model that would inherit them
         do {
             var command = try parseAsRoot(arguments)
             if let asyncCommand = command as? any AsyncParsableCommand {

@@ -75,8 +75,21 @@ enum Lab {
         let argv = ["/usr/bin/timeout", "-k", "10", String(timeout), program] + arguments
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
+        // As a shell starts a command: no blocked signal, default actions. The test runner
+        // blocks some, and a blocked SIGHUP would reach the device models xl starts (libxl
+        // stops them with SIGHUP), which then outlive their domains.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), stopSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigemptyset(&stopSignals)
+        for signal in [SIGHUP, SIGINT, SIGTERM, SIGPIPE] { sigaddset(&stopSignals, signal) }
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &stopSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ)
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArgs, environ)
         guard rc == 0 else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot run \(program): \(String(cString: strerror(rc)))"])
         }
