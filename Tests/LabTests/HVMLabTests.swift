@@ -98,7 +98,7 @@ struct HVMLabTests {
                 domid = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime)
                 continue
             }
-            // Known, intermittent, and so far a lab problem: in 2 of 4 lab runs a dom0 process
+            // Known, intermittent, and so far a lab problem: in 2 of 5 lab runs a dom0 process
             // segfaulted at this step, about 220 s into the boot (an xk in one run, leaving no
             // domain; `ps` in the other, so the device model looked missing), with a jump to a
             // garbage address. The lab notes already record dom0 and guest processes dying under
