@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabTests",
-            dependencies: [],
+            dependencies: ["XenKit"],   // its one spawn helper (ChildProcess); the tests drive xk and xl as tools
             swiftSettings: swiftSettings
         ),
     ],

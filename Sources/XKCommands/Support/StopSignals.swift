@@ -32,14 +32,8 @@ enum StopSignals {
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
         signal(SIGHUP, handler)
-        // The mask is inherited across exec: a parent that blocked these signals (some test
-        // runners and service managers do) would leave them pending here for ever.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
-        sigaddset(&unblock, SIGHUP)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        // A mask a parent left blocked (some test runners and service managers do) was cleared
+        // when xk started (InheritedSignals, called by XK.main), so these arrive.
         return fds[0]
     }
 

@@ -55,11 +55,7 @@ public struct StoppableOutput: ~Copyable {
     ///
     /// - Throws: ``XenError`` with the errno when the output is gone (EPIPE, EIO, ENOSPC).
     public func write(_ text: String) throws(XenError) -> Outcome {
-        var bytes = Array(text.utf8)
-        return try write(&bytes)
-    }
-
-    private func write(_ bytes: inout [UInt8]) throws(XenError) -> Outcome {
+        let bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
             let n = bytes[done...].withUnsafeBytes { chunk in

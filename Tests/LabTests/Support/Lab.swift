@@ -5,6 +5,7 @@
 // 4.17 host in QEMU, see Scripts/lab), which sets XENKIT_LAB=1; elsewhere they are disabled.
 import Foundation
 import Testing
+import XenKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,40 +65,25 @@ enum Lab {
         defer { try? FileManager.default.removeItem(at: dir) }
         let outPath = dir.appendingPathComponent("out").path, errPath = dir.appendingPathComponent("err").path
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // -k: a command that ignores SIGTERM, or cannot act on it, is killed 10 s later, so
         // a stuck command fails its test instead of stopping the whole run.
         let argv = ["/usr/bin/timeout", "-k", "10", String(timeout), program] + arguments
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        // As a shell starts a command: no blocked signal, default actions. The test runner
-        // blocks some, and a blocked SIGHUP would reach the device models xl starts (libxl
-        // stops them with SIGHUP), which then outlive their domains.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), stopSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigemptyset(&stopSignals)
-        for signal in [SIGHUP, SIGINT, SIGTERM, SIGPIPE] { sigaddset(&stopSignals, signal) }
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &stopSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArgs, environ)
-        guard rc == 0 else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot run \(program): \(String(cString: strerror(rc)))"])
+        // XenKit's one spawn helper: the command starts as a shell would start it, with no
+        // signal blocked and default actions (the test runner blocks some, and a blocked
+        // SIGHUP would reach the device models xl starts, which then outlive their domains).
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv[0], argv, stdin: .null, stdout: .appending(outPath), stderr: .appending(errPath))
+        } catch {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot run \(program): \(error)"])
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
+        let status: Int32 = switch child.wait(timeout: nil) {
+        case .exited(let code): code
+        case .killed(let signal): 128 + signal
+        case nil: 128
+        }
         return Output(
-            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+            status: status,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
