@@ -15,6 +15,7 @@
 /* > libxl_json.h needs HAVE_YAJL_YAJL_VERSION_H to pick the yajl 2 API. */
 #define HAVE_YAJL_YAJL_VERSION_H 1
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <xentoollog.h>
@@ -90,18 +91,40 @@ static inline xentoollog_logger *cxen_logger_as_xtl(cxen_logger *logger) {
 }
 
 /*
+ * Every process libxl starts (the device model, hotplug scripts, the bootloader, the save
+ * helper) begins with no signal blocked, as it would under xl. A signal mask survives fork
+ * and exec, and a thread starts with the mask of the thread that made it: xk's threads for
+ * libxl work, made from Swift's concurrency pool (libdispatch's workers block every signal),
+ * would hand a blocked SIGHUP to the device model, and libxl stops a device model with
+ * SIGHUP, so it outlived its domain (seen in the lab under the host service). libxl calls
+ * this instead of fork() ("fork_replacement", libxl_event.h); the child clears its mask at
+ * once, before libxl's own code in the child runs.
+ */
+static inline pid_t cxen_fork_with_clean_signals(void *user) {
+    (void)user;
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+    }
+    return pid;
+}
+
+/*
  * SIGCHLD ownership. libxl forks helpers (hotplug scripts, the bootloader, the save helper)
  * and xk spawns processes of its own (the shutdown-action watcher), from a multithreaded
  * process. The default mode would let libxl reap every child, ours included; this mode
  * makes libxl reap only its own, and lets any number of contexts share the handler.
  * > "The value *hooks is not copied and must outlast the libxl_ctx" (libxl_event.h): static.
  */
-static const libxl_childproc_hooks cxen_selective_reap_hooks = {
+static const libxl_childproc_hooks cxen_childproc_hooks = {
     .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
+    .fork_replacement = cxen_fork_with_clean_signals,
 };
 
 static inline void cxen_childproc_setmode(libxl_ctx *ctx) {
-    libxl_childproc_setmode(ctx, &cxen_selective_reap_hooks, NULL);
+    libxl_childproc_setmode(ctx, &cxen_childproc_hooks, NULL);
 }
 
 /*

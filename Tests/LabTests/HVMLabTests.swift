@@ -3,8 +3,9 @@ import Testing
 
 /// An HVM guest end to end on the real hypervisor (issue 17), beside xl. HVM boots are slow
 /// under TCG (its init runs about 70 s after the create), so one test drives one guest through
-/// everything that needs it running, and boots it a second time only for `reboot -w`. Not here
-/// yet: `shutdown -F` with ACPI, the two-host migration, the host service.
+/// everything that needs it running, and boots it a second time only for `reboot -w`; xk monitor
+/// follows it throughout. HVMServiceLabTests has the guest without PV drivers (`shutdown -F`)
+/// under the host service.
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct HVMLabTests {
     typealias L = LifecycleLabTests
@@ -55,6 +56,8 @@ struct HVMLabTests {
         Lab.must(try Lab.run(Lab.xk, ["create", "-q", Self.config], timeout: 180))
         var domid = try #require(try S.domid(Self.name))
         let created = clock.now
+        // xk monitor follows the guest through everything below, as it does PV guests.
+        let monitor = try MonitorLabTests.Monitor(["--domain", Self.name])
         let listed = try Lab.json(Lab.must(try Lab.xl("list", "-l", Self.name)).stdout) as? [[String: Any]]
         let cInfo = (listed?.first?["config"] as? [String: Any])?["c_info"] as? [String: Any]
         #expect(cInfo?["type"] as? String == "hvm", "xl list -l: \(String(describing: listed))")
@@ -141,6 +144,13 @@ struct HVMLabTests {
         #expect(try M.running().isEmpty, "\((try? M.rows()) ?? [])")
         _ = try Lab.xk("destroy", Self.name)   // gone already when a watcher carried out on_poweroff
         #expect(L.eventually(30) { Self.deviceModels(domid).isEmpty }, "the device model outlived shutdown and destroy")
+
+        // What the monitor saw: each step, as for a PV guest.
+        let seen = Set(monitor.kinds)
+        let expected: Set<String> = ["paused", "unpaused", "memory-target-changed", "vcpus-changed", "shutdown-requested", "shutdown",
+                                     "destroyed", "created", "started", "migration-out", "migration-in-started", "migration-in-completed"]
+        #expect(expected.isSubset(of: seen), "missing \(expected.subtracting(seen)): \(monitor.log)")
+        #expect(monitor.stop())
 
         // destroy of a paused, never-run copy: its device model goes with it.
         Lab.must(try Lab.run(Lab.xk, ["create", "-p", "-e", "-q", Self.config], timeout: 180))

@@ -1,5 +1,6 @@
 import Testing
 @testable import XenKit
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -68,5 +69,61 @@ import Glibc
         sigaction(SIGTERM, nil, &current)
         let handler = InheritedSignals.handlerValue(current)
         #expect(handler != InheritedSignals.defaultValue && handler != InheritedSignals.ignoreValue)
+    }
+
+    /// SigBlk of a grep that `fork` starts from this thread (then dup2 and exec, nothing else,
+    /// as libxl does in the child).
+    static func blockedInForkedChild(_ fork: () -> pid_t) throws -> UInt64 {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        let argv = ["/bin/grep", "^SigBlk:", "/proc/self/status"]
+        let cArgs = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: argv.count + 1)
+        for (i, arg) in argv.enumerated() { cArgs[i] = strdup(arg) }
+        cArgs[argv.count] = nil
+        defer {
+            for i in 0..<argv.count { free(cArgs[i]) }
+            cArgs.deallocate()
+        }
+        let write = fds[1]
+        let pid = fork()
+        if pid == 0 {
+            dup2(write, 1)
+            execv(cArgs[0]!, cArgs)
+            _exit(127)
+        }
+        close(fds[1])
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            output += buffer[..<n]
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let line = String(decoding: output, as: UTF8.self)
+        return try #require(UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespacesAndNewlines), radix: 16), "\(line)")
+    }
+
+    /// The processes libxl starts (device models, hotplug scripts) begin with no signal
+    /// blocked, even when libxl forks on a thread that blocks them: xk's threads made from
+    /// Swift's concurrency pool do (libdispatch's workers block every signal), and a device
+    /// model that inherited a blocked SIGHUP outlived its domain (the host service's HVM lab
+    /// test). libxl forks through shim.h's fork_replacement.
+    @Test func libxlsChildrenStartWithNoSignalBlocked() throws {
+        let result = Mutex<Result<(plain: UInt64, libxl: UInt64), any Error>?>(nil)
+        let thread = JoinableThread.start {
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_SETMASK, &all, nil)
+            result.withLock {
+                $0 = Result { (try Self.blockedInForkedChild { fork() }, try Self.blockedInForkedChild { Libxl.forkAsLibxlDoes() }) }
+            }
+        }
+        thread?.join()
+        let masks = try #require(try result.withLock { $0 }?.get())
+        #expect(masks.plain & Self.bit(SIGHUP) != 0, "the setup did not take: \(String(masks.plain, radix: 16))")
+        #expect(masks.libxl == 0, "blocked in libxl's child: \(String(masks.libxl, radix: 16))")
     }
 }

@@ -23,15 +23,16 @@ struct StopRequestOptions: ParsableArguments {
         if all == (domain != nil) { throw ValidationError("give either a DOMAIN or -a") }
     }
 
-    /// Sends the request to each target, then waits if asked. Throws the first failure
-    /// after trying every domain.
+    /// Sends the request to each target, then waits if asked. Each failure is reported as it
+    /// happens; after trying every domain, any failure makes the exit status 1 (without
+    /// printing the first failure a second time).
     func run(_ verb: String, state: CommandState,
              request: (XenContext, DomainID, Bool) throws(XenError) -> XenContext.RequestPath) throws {
         let context = try state.context
         let targets: [DomainID] = all
             ? try context.domains().map(\.id).filter { $0 != .dom0 }
             : [try state.resolve(domain!)]
-        var firstError: XenError?
+        var failed = false
         var sent: [(DomainID, String)] = []
         for id in targets {
             let label = context.name(of: id).map { "'\($0)'" } ?? "\(id)"
@@ -41,7 +42,7 @@ struct StopRequestOptions: ParsableArguments {
                 sent.append((id, label))
             } catch {
                 printError("xk: " + error.description)
-                firstError = firstError ?? error
+                failed = true
             }
         }
         if wait {
@@ -54,11 +55,11 @@ struct StopRequestOptions: ParsableArguments {
                     let error = XenError(code: .operationFailed,
                                          message: "domain \(label) did not stop within \(timeout ?? 0) s")
                     printError("xk: " + error.description)
-                    firstError = firstError ?? error
+                    failed = true
                 }
             }
         }
-        if let firstError { throw firstError }
+        if failed { throw ExitCode.failure }
     }
 }
 

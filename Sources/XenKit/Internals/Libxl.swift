@@ -43,6 +43,10 @@ enum Libxl {
         return .success(ctx)
     }
 
+    /// The fork libxl uses for every process it starts (shim.h: the child begins with no
+    /// signal blocked); for tests.
+    static func forkAsLibxlDoes() -> pid_t { cxen_fork_with_clean_signals(nil) }
+
     static func freeContext(_ ctx: OpaquePointer) {
         libxl_ctx_free(ctx)
     }
