@@ -50,7 +50,7 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
             observer?.didStream()
             if case .failure(let failure) = result {
                 var step = StepFailure(failure, "libxl could not stream the domain")
-                if failure.messages.contains(where: { $0.contains("logdirty") || $0.contains("log-dirty") }) {
+                if Self.hypervisorRefusedLogDirty(failure.messages) {
                     // libxl's last word is a consequence ("did not respond to suspend request").
                     step.problem = "live migration needs log-dirty mode, which this hypervisor cannot give a PV domain (it is built without shadow paging); PVH and HVM domains can be migrated, and save/restore works for PV"
                 }
@@ -91,6 +91,14 @@ struct MigrationSendDriver<Transport: MigrationTransport> {
                 return .failed(StepFailure(failure, "cannot read its state"))
             }
         }
+    }
+
+    /// Whether libxc could not turn on log-dirty mode (a PV domain on a hypervisor without
+    /// shadow paging): "Failed to enable logdirty" (xc_sr_save.c). Other messages that name
+    /// log-dirty mode, such as turning it off after a guest that shut down mid-stream, are
+    /// consequences and say nothing of the hypervisor.
+    static func hypervisorRefusedLogDirty(_ messages: [String]) -> Bool {
+        messages.contains { $0.contains("Failed to enable logdirty") }
     }
 
     private static func libxl(_ result: Result<Void, LibxlFailure>, _ what: String) -> MigrationStepResult {

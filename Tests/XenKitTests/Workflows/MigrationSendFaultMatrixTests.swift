@@ -211,6 +211,17 @@ final class ScriptedReceiver: MigrationTransport, @unchecked Sendable {
             Issue.record("a running guest must be left running"); return
         }
     }
+
+    /// Only libxc's failure to turn log-dirty mode on means the hypervisor cannot migrate the
+    /// domain live; a message about log-dirty mode after an HVM guest rebooted under the
+    /// suspend request was once explained as that (lab, stop 20).
+    @Test func onlyAFailedLogDirtyEnableIsBlamedOnTheHypervisor() {
+        typealias D = MigrationSendDriver<SilentAfterStream>
+        #expect(D.hypervisorRefusedLogDirty(["xc: error: Failed to enable logdirty: -1,-1,-1 (95 = Operation not supported): Internal error"]))
+        #expect(!D.hypervisorRefusedLogDirty(["xc: error: Failed to disable logdirty mode: Internal error"]))
+        #expect(!D.hypervisorRefusedLogDirty(["xc: error: Couldn't set log-dirty mode on a dying domain"]))
+        #expect(!D.hypervisorRefusedLogDirty(["libxl: error: the guest did not respond to suspend request"]))
+    }
 }
 
 /// A receiver that takes the stream and then never answers (finding 11).
