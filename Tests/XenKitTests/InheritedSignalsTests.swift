@@ -24,22 +24,29 @@ import Glibc
         var pid: pid_t = 0
         #expect(posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ) == 0)
         close(fds[1])
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            output += buffer[..<n]
-        }
-        close(fds[0])
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        let output = Self.output(of: pid, from: fds[0])
         var fields: [String: UInt64] = [:]
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+        for line in output.split(separator: "\n") {
             let parts = line.split(separator: ":")
             if parts.count == 2 { fields[String(parts[0])] = UInt64(parts[1].trimmingCharacters(in: .whitespaces), radix: 16) }
         }
         return (try #require(fields["SigBlk"]), try #require(fields["SigIgn"]))
+    }
+
+    /// What the child `pid` writes to the pipe's read end `fd` until it closes it; closes
+    /// `fd` and reaps the child.
+    static func output(of pid: pid_t, from fd: Int32) -> String {
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            output += buffer[..<n]
+        }
+        close(fd)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return String(decoding: output, as: UTF8.self)
     }
 
     static func bit(_ signal: Int32) -> UInt64 { 1 << UInt64(signal - 1) }
@@ -92,17 +99,7 @@ import Glibc
             _exit(127)
         }
         close(fds[1])
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            output += buffer[..<n]
-        }
-        close(fds[0])
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        let line = String(decoding: output, as: UTF8.self)
+        let line = Self.output(of: pid, from: fds[0])
         return try #require(UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespacesAndNewlines), radix: 16), "\(line)")
     }
 
