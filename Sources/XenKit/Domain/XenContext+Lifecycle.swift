@@ -20,11 +20,17 @@ extension XenContext {
         let label = describe(id)
         let mark = logger.mark()
         if case .failure(let failure) = body(ctx, id) {
-            if failure.code == LibxlCode.domainNotFound || (try? domain(id)) == nil {
-                throw XenError.domainNotFound(.id(id))
-            }
-            throw XenError.libxl(failure, operation: "\(verb) \(label)", messages: logger.errors(since: mark))
+            throw error(failure, "\(verb) \(label)", id, since: mark)
         }
+    }
+
+    /// The error for a failed libxl operation on `id`: not found when the domain vanished,
+    /// else the operation with what libxl logged since `mark`.
+    func error(_ failure: LibxlFailure, _ operation: String, _ id: DomainID, since mark: UInt64) -> XenError {
+        if failure.code == LibxlCode.domainNotFound || (try? domain(id)) == nil {
+            return XenError.domainNotFound(.id(id))
+        }
+        return XenError.libxl(failure, operation: operation, messages: logger.errors(since: mark))
     }
 
     /// Pauses all of a domain's vCPUs. The corresponding libxl function is `libxl_domain_pause`.
@@ -68,22 +74,16 @@ extension XenContext {
         acpi: (OpaquePointer, DomainID) -> Result<Void, LibxlFailure>
     ) throws(XenError) -> RequestPath {
         let label = describe(id)
-        switch pv(ctx, id) {
-        case .success:
-            return .paravirtual
-        case .failure(let failure) where failure.code == Libxl.noParavirt:
-            guard acpiFallback else {
-                throw XenError(code: .operationFailed,
-                               message: "cannot \(verb) \(label): it has no PV control interface",
-                               hint: "use -F to send an ACPI power event instead",
-                               libxlCode: failure.code)
-            }
-            try act(verb, id, acpi)
-            return .acpi
-        case .failure:
-            try act(verb, id, pv)  // reports the failure with the domain's state checked
-            return .paravirtual
-        }
+        let mark = logger.mark()
+        return try StopRequest(verb: verb, label: label, acpiFallback: acpiFallback).send(
+            paravirtual: { pv(ctx, id) }, acpi: { acpi(ctx, id) },
+            failed: { failure in
+                var error = self.error(failure, "\(verb) \(label)", id, since: mark)
+                if failure.code == LibxlCode.timedOut, error.code != .domainNotFound {
+                    error.hint = StopRequest.notTakenHint(paused: (try? domain(id))?.isPaused == true)
+                }
+                return error
+            })
     }
 
     /// Destroys a domain at once: its memory and devices are released; nothing asks the

@@ -29,6 +29,7 @@ enum LibxlCode {
     static let domainNotFound: Int32 = ERROR_DOMAIN_NOTFOUND.rawValue
     static let fail: Int32 = ERROR_FAIL.rawValue
     static let guestTimedOut: Int32 = ERROR_GUEST_TIMEDOUT.rawValue
+    static let timedOut: Int32 = ERROR_TIMEDOUT.rawValue
 }
 
 enum Libxl {
