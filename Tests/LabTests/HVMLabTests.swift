@@ -116,12 +116,19 @@ struct HVMLabTests {
             domid = next
         }
         unlink(file)
+        // A receiver not told to trust its sender (a bare socket) refuses this guest before
+        // building anything: its device model would read the dom0 files kernel= and ramdisk=
+        // name, and the guest could read them back. xl's source runs on.
+        let refused = try Lab.run("xl", ["migrate", "-s", "", Self.name, M.receive], timeout: 300)
+        #expect(refused.status != 0 && refused.stderr.contains("kernel /var/lib/xenkit-lab/vmlinuz read by the device model")
+                && refused.stderr.contains("--trust-sender"), "\(refused)")
+        #expect(try S.domid(Self.name) == domid && M.running() == [Self.name], "\((try? M.rows()) ?? [])")
         for (sender, receiver) in [("xk", "xk"), ("xk", "xl"), ("xl", "xk")] {
             let uptime = Self.uptime
             let arguments: [String] = switch (sender, receiver) {
             case ("xk", "xk"): ["migrate", "-s", "env", Self.name, M.path]
             case ("xk", _): ["migrate", "--receiver", "xl", "-s", "env", Self.name, "X=1"]
-            default: ["migrate", "-s", "", Self.name, M.receive]
+            default: ["migrate", "-s", "", Self.name, M.receive + " --trust-sender"]
             }
             let result = try Lab.run(sender == "xk" ? Lab.xk : "xl", arguments, timeout: 600)
             #expect(result.status == 0, "\(sender) -> \(receiver): \(result)")

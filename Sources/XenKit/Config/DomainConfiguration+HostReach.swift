@@ -1,6 +1,7 @@
 // What in a domain config reaches into the host that builds it: files and block devices of
 // dom0 behind disks and 9pfs shares, scripts dom0 runs as root, bootloaders, device-model
-// binaries and their arguments, host PCI/USB devices, raw I/O ports, IRQs and memory.
+// binaries and their arguments, host PCI/USB devices, raw I/O ports, IRQs and memory, and
+// what the device model opens for an HVM guest (DomainConfiguration+DeviceModelReach.swift).
 //
 // Why: a migration receiver builds whatever config the stream carries, as root. A sender on
 // the other end of an unauthenticated socket could have a disk backed by /dev/sda, or a vif
@@ -51,7 +52,7 @@ extension DomainConfiguration {
         if let ramdisk = text(b.stubdomain_ramdisk) { found.append("stub domain ramdisk \(ramdisk)") }
         let arguments = count(b.extra) + count(b.extra_pv) + count(b.extra_hvm)
         if arguments > 0 { found.append("\(arguments) extra device-model argument(s)") }
-        return found
+        return found + deviceModelReach
     }
 
     /// A value from a hostile config, fit to print: control characters escaped, at most 200

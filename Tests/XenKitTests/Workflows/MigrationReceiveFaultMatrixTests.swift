@@ -217,6 +217,56 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
         }
     }
 
+    static func hvm(_ text: String) throws -> DomainConfiguration {
+        try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"hvm\"\nmemory = 128\n" + text,
+                                      source: "web.cfg", options: .init(checkFiles: false))
+    }
+
+    /// An HVM guest whose device model opens nothing of the host: pty serial, the default
+    /// VNC on loopback, an emulated tablet.
+    @Test func aContainedHVMGuestReachesNothing() throws {
+        #expect(try Self.hvm("serial = \"pty\"\nusbdevice = \"tablet\"\nvnc = 1\n").hostReach == [])
+        #expect(try Self.hvm("vnc = 1\nvnclisten = \"127.0.0.1:5\"\nserial = [ 'pty', 'null' ]\n").hostReach == [])
+        #expect(try Self.hvm("spice = 1\nspicehost = \"127.0.0.1\"\nspiceport = 6000\nspicedisable_ticketing = 1\n").hostReach == [])
+    }
+
+    /// The device model of the receiving host, as root, would read host files into the guest
+    /// (kernel=, ramdisk= through fw_cfg), write them (a file serial port), open host devices,
+    /// or listen on the host's network (found by the two-host HVM scenario, issue 17).
+    @Test func eachWayThroughTheDeviceModelIsNamed() throws {
+        let reach = try Self.hvm("""
+            kernel = "/etc/shadow"
+            ramdisk = "/root/.ssh/id_ed25519"
+            serial = [ 'pty', 'file:/etc/passwd', '/dev/ttyS0' ]
+            usbdevice = [ 'tablet', 'host:1234:5678' ]
+            soundhw = "ac97"
+            keymap = "../../../etc/shadow"
+            vnc = 1
+            vnclisten = "0.0.0.0"
+            smbios_firmware = "/etc/machine-id"
+            channel = [ 'name=org.example.evil,connection=socket,path=/run/xenstored/socket' ]
+
+            """).hostReach
+        for item in ["kernel /etc/shadow read by the device model", "ramdisk /root/.ssh/id_ed25519 read by the device model",
+                     "serial port on file:/etc/passwd", "serial port on /dev/ttyS0", "USB device host:1234:5678",
+                     "sound hardware ac97 on the host's audio", "keymap file ../../../etc/shadow", "VNC server on 0.0.0.0",
+                     "SMBIOS firmware /etc/machine-id", "channel 0 on the host socket /run/xenstored/socket"] {
+            #expect(reach.contains(item), "\(item) not in \(reach)")
+        }
+        #expect(!reach.contains { $0.contains("pty") || $0.contains("tablet") }, "\(reach)")
+        let spice = try Self.hvm("spice = 1\nspiceport = 6000\nspicedisable_ticketing = 1\n").hostReach
+        #expect(spice == ["SPICE server on every address"], "\(spice)")
+    }
+
+    @Test func loopbackAddresses() {
+        for address in ["127.0.0.1", "127.0.0.1:5", "localhost", "::1", "[::1]:5900"] {
+            #expect(DomainConfiguration.isLoopback(address), "\(address)")
+        }
+        for address in ["0.0.0.0", "0.0.0.0:1", "10.0.0.1", "[::]:5900", "::", "host.example"] {
+            #expect(!DomainConfiguration.isLoopback(address), "\(address)")
+        }
+    }
+
     /// The receiver refuses such a config before anything is built, unless told to trust.
     @Test(arguments: [false, true]) func theReceiverRefusesItUntrusted(trust: Bool) throws {
         let host = FakeHost()
