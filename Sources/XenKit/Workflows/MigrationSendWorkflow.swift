@@ -54,6 +54,10 @@ struct MigrationSendWorkflow: Sendable {
     private var renamedAway = false
     private var goSent = false
     private var resumeTried = false
+    /// Why the resume failed, kept until the domain is looked at: a stream that broke during
+    /// the pre-copy never suspended it, and libxc refuses to resume a domain that runs (EINVAL),
+    /// which is no problem to report (seen in the lab when a receiver refused the config).
+    private var resumeFailure: StepFailure?
     private var inspected = false
     private var stopRequested = false
     private var failure: StepFailure?
@@ -113,6 +117,10 @@ struct MigrationSendWorkflow: Sendable {
         case .inspect:
             inspected = true
             if case .domain(let seen) = result { fate = seen }
+            if let resumeFailure, fate == .suspended || fate == .unknown {
+                rollbackProblems.append("resuming it failed (\(resumeFailure.problem))")
+            }
+            resumeFailure = nil
             if !resumeTried && fate == .suspended { return .perform(.resume) }   // it did suspend after all
             resumeTried = true
             return finish()
@@ -148,7 +156,7 @@ struct MigrationSendWorkflow: Sendable {
             return rollback()
         case .resume:
             resumeTried = true
-            rollbackProblems.append("resuming it failed (\(problem.problem))")
+            resumeFailure = problem   // reported once the inspection shows it still suspended
             return .perform(.inspect)
         case .destroy:
             failure = StepFailure(problem: "the receiver runs the domain, but the suspended copy here could not be destroyed (\(problem.problem)): destroy '\(awayName)' here",
@@ -158,6 +166,8 @@ struct MigrationSendWorkflow: Sendable {
         case .inspect:
             inspected = true
             fate = .unknown
+            if let resumeFailure { rollbackProblems.append("resuming it failed (\(resumeFailure.problem))") }
+            resumeFailure = nil
             rollbackProblems.append("its state could not be read (\(problem.problem))")
             if !resumeTried { return .perform(.resume) }   // not known: resuming is the safer try
             return finish()
