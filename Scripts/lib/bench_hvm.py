@@ -10,7 +10,6 @@ which polls the hypervisor every millisecond, outside both tools.
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -61,28 +60,6 @@ def boot_guest():
     print(f"bench: lab-hvm's init ran {time.perf_counter() - start:.0f} s after the create", flush=True)
 
 
-def save_restore_rounds(xk, rounds):
-    folder = "/var/lib/xen/save"
-    os.makedirs(folder, exist_ok=True)
-    times = {("xl", "save"): [], ("xk", "save"): [], ("xl", "restore"): [], ("xk", "restore"): []}
-    sizes = []
-    for _ in range(rounds):
-        for tool, binary in (("xl", "xl"), ("xk", xk)):
-            path = f"{folder}/bench-hvm-{tool}.save"
-            times[(tool, "save")].append(timed([binary, "save", NAME, path]))
-            sizes.append(os.path.getsize(path))
-            times[(tool, "restore")].append(timed([binary, "restore", "-e", path]))
-            os.unlink(path)
-            time.sleep(2)
-    mib = statistics.median(sizes) / 1048576
-    rows = []
-    for op in ("save", "restore"):
-        xl_t, xk_t = times[("xl", op)], times[("xk", op)]
-        note = f"{mib:.0f} MiB file: xl {mib / statistics.median(xl_t):.0f} MiB/s, xk {mib / statistics.median(xk_t):.0f} MiB/s"
-        rows.append(row(op + " (lab-hvm)", xl_t, xk_t, note))
-    return rows
-
-
 def migrate_rounds(xk, rounds):
     poller = bench_move.DomainPoller()
     bindir = os.path.dirname(xk)
@@ -114,7 +91,7 @@ def main():
     args = parser.parse_args()
     results = create_rounds(args.xk, args.rounds)
     boot_guest()
-    results += save_restore_rounds(args.xk, args.rounds)
+    results += bench_move.save_restore_loop(args.xk, NAME, args.rounds, settle=2)
     results += migrate_rounds(args.xk, args.rounds)
     destroy()
     print(f"{'case':<20} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl max':>8} {'xk max':>8}")

@@ -98,27 +98,35 @@ def row(case, xl_times, xk_times, extra=""):
 def save_restore_rounds(xk, rounds):
     """One lab-pv guest saved and restored over and over, by xl and xk in turn (-e: neither
     leaves a watcher behind). MB/s is the file's size over the time."""
-    folder = "/var/lib/xen/save"
-    os.makedirs(folder, exist_ok=True)
     subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
     timed(["xl", "create", "-q", "DomainConfigs/lab-pv.cfg"])
     time.sleep(12)
+    rows = save_restore_loop(xk, "lab-pv", rounds)
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    return rows
+
+
+def save_restore_loop(xk, name, rounds, settle=0):
+    """Saves and restores the running guest `name`, xl and xk in turn, `settle` seconds apart;
+    rows for save and restore, with the file's MiB/s."""
+    folder = "/var/lib/xen/save"
+    os.makedirs(folder, exist_ok=True)
     times = {("xl", "save"): [], ("xk", "save"): [], ("xl", "restore"): [], ("xk", "restore"): []}
     sizes = []
     for _ in range(rounds):
         for tool, binary in (("xl", "xl"), ("xk", xk)):
-            path = f"{folder}/bench-{tool}.save"
-            times[(tool, "save")].append(timed([binary, "save", "lab-pv", path]))
+            path = f"{folder}/bench-{name}-{tool}.save"
+            times[(tool, "save")].append(timed([binary, "save", name, path]))
             sizes.append(os.path.getsize(path))
             times[(tool, "restore")].append(timed([binary, "restore", "-e", path]))
             os.unlink(path)
-    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+            time.sleep(settle)
     mib = statistics.median(sizes) / 1048576
     rows = []
     for op in ("save", "restore"):
         xl_t, xk_t = times[("xl", op)], times[("xk", op)]
         note = f"{mib:.0f} MiB file: xl {mib / statistics.median(xl_t):.0f} MiB/s, xk {mib / statistics.median(xk_t):.0f} MiB/s"
-        rows.append(row(op + " (lab-pv)", xl_t, xk_t, note))
+        rows.append(row(f"{op} ({name})", xl_t, xk_t, note))
     return rows
 
 
