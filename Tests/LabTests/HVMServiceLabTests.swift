@@ -98,7 +98,7 @@ struct HVMServiceLabTests {
         let blocked = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
             .flatMap { UInt64($0.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) }
         #expect(blocked.map { $0 & 1 << UInt64(SIGHUP - 1) == 0 } == true, "device model \(model) blocks SIGHUP: \(status)")
-        try #require(L.eventually(300) { Self.uptime >= 4 }, "the guest did not come up: \(Self.serialLog)")
+        try #require(L.eventually(600) { Self.uptime >= 4 }, "the guest did not come up: \(Self.serialLog)")
         #expect(!Self.serialLog.contains("XENKIT-GUEST-ACPI"), "\(Self.serialLog)")
 
         // xk top as xentop: memory, maximum, vCPUs and state.
