@@ -94,8 +94,7 @@ struct LifecycleLabTests {
         Lab.must(try Lab.run(Lab.xk, ["create", "-q", Lab.domainConfigs + "/lab-pv.cfg"], timeout: 180))
         #expect(Self.eventually(60) { Self.console("lab-pv").contains("XENKIT-GUEST-READY") })
         for tool in [Lab.xk, "xl"] {
-            let attached = try Lab.run("python3", [Lab.repository + "/Scripts/lib/ptyrun.py", "--until", "XENKIT-GUEST uptime=", "60",
-                                                   tool, "console", "lab-pv"], timeout: 90)
+            let attached = try Lab.console(tool, "lab-pv")
             #expect(attached.stdout.contains("XENKIT-GUEST uptime="), "\(tool) console: \(attached)")
         }
     }

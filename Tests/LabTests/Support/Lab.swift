@@ -91,6 +91,14 @@ enum Lab {
     static func xk(_ arguments: String...) throws -> Output { try run(xk, arguments) }
     static func xl(_ arguments: String...) throws -> Output { try run("xl", arguments) }
 
+    /// What `PROGRAM console ARGUMENTS` showed under a pseudo-terminal (Scripts/lib/ptyrun.py),
+    /// read until the lab guests' report line appears, for at most 60 s: on a loaded lab host
+    /// the guest's clock runs slow.
+    static func console(_ program: String, _ arguments: String...) throws -> Output {
+        try run("python3", [repository + "/Scripts/lib/ptyrun.py", "--until", "XENKIT-GUEST uptime=", "60", program, "console"] + arguments,
+                timeout: 90)
+    }
+
     /// Checks that a command succeeded, recording its output when it did not.
     @discardableResult
     static func must(_ output: Output, sourceLocation: SourceLocation = #_sourceLocation) -> Output {
