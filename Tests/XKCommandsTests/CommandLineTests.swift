@@ -32,7 +32,8 @@ import Testing
         let names = XK.configuration.subcommands.map { $0._commandName }
         #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
                           "reboot", "destroy", "rename", "domid", "domname",
-                          "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
+                          "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin",
+                          "block-attach", "block-detach", "block-list", "network-attach", "network-detach", "network-list", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
                           "monitor", "top", "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-watch"])
     }
 

@@ -30,6 +30,7 @@ enum LibxlCode {
     static let fail: Int32 = ERROR_FAIL.rawValue
     static let guestTimedOut: Int32 = ERROR_GUEST_TIMEDOUT.rawValue
     static let timedOut: Int32 = ERROR_TIMEDOUT.rawValue
+    static let deviceExists: Int32 = ERROR_DEVICE_EXISTS.rawValue
 }
 
 enum Libxl {

@@ -1,0 +1,37 @@
+import ArgumentParser
+import XenKit
+
+/// `xk block-list`: a domain's virtual disks, in xl's columns or as JSON.
+struct BlockListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "block-list",
+        abstract: "List the virtual disks of domains.",
+        discussion: """
+            The columns are xl's: Vdev is the device number the guest sees (51712 is xvda), \
+            handle is the guest's domain id, state the frontend's xenbus state (4 connected). \
+            A domain that is not there is reported on stderr and the others are still listed; \
+            the exit status is then 1. With --json, one object per disk: domain, domid, vdev, \
+            devid, backend_domid, state, evtch, ring_ref, backend_path, target, format, \
+            writable and cdrom.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print JSON instead of the table.")
+    var json = false
+
+    @Argument(help: "Domains, by name or id.")
+    var domains: [String]
+
+    func run() throws {
+        let state = CommandState(options: global)
+        if !json { print(DeviceTables.blockHeader) }
+        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.disks(id) }
+        if json {
+            print(JSONValue.array(rows.map { DeviceTables.json($0.1, domain: $0.0) }).serialized())
+        } else {
+            for (_, disk) in rows { print(DeviceTables.blockRow(disk)) }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
