@@ -8,7 +8,7 @@
 // - An attach that fails anyway is undone: every device the domain gained during the call is
 //   removed at once, so the domain is left as it was. A failed undo is reported with the
 //   failure, never dropped.
-// - A detach the guest refuses (a disk it keeps open) fails and says so; `forced` removes it.
+// - A detach the guest does not agree to in time fails and says so; `forced` removes it.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -87,8 +87,9 @@ extension XenContext {
         if case .failure(let failure) = result {
             var error = self.error(failure, "detach disk \(disk.vdev) from \(label)", id, since: mark)
             if failure.code == LibxlCode.timedOut, removal == .withConsent {
-                error.message = "\(label) did not release disk \(disk.vdev): it is in use in the guest; it stays attached"
-                error.hint = "stop using it in the guest, or take it anyway with xk block-detach -f (the guest may see I/O errors)"
+                error.message = "\(label) did not release disk \(disk.vdev) within libxl's 10 s (the guest is using it, "
+                    + "paused or not answering); it stays attached"
+                error.hint = "let the guest release it, or take it anyway with xk block-detach -f (the guest may see I/O errors)"
             }
             throw error
         }
