@@ -62,6 +62,10 @@ struct DeviceLabTests {
         LifecycleLabTests.cleanUp(guests[0], guests[1])
         defer { LifecycleLabTests.cleanUp(guests[0], guests[1]) }
         try Self.makeBridge()
+        // lab-pv is also defined, for --persist; lab-pvh is not.
+        let definition = "/var/lib/xenkit/domains/lab-pv"
+        Lab.must(try Lab.xk("define", Lab.domainConfigs + "/lab-pv.cfg"))
+        defer { _ = try? Lab.xk("undefine", "lab-pv") }
         for guest in guests { Lab.must(try Lab.run(Lab.xk, ["create", Lab.domainConfigs + "/\(guest).cfg"], timeout: 180)) }
         for guest in guests { Self.guestSays(guest, "XENKIT-GUEST uptime=") }
 
@@ -74,16 +78,28 @@ struct DeviceLabTests {
             try Self.refused(guest, "dom0 has no bridge 'nosuchbr0'", "network-attach", guest, "bridge=nosuchbr0")
             try Self.refused(guest, "has no disk xvdz", "block-detach", guest, "xvdz")
             try Self.refused(guest, "has no network interface", "network-detach", guest, "7")
+            if index == 1 {
+                try Self.refused(guest, "is not defined", "block-attach", "--persist", guest, "/dev/shm/xk-lab-pv-b.img,raw,xvdb,w")
+            }
 
             // A disk from xk: the guest writes its marker to it; both tools list it alike.
             let b = try Self.backingFile("\(guest)-b"), c = try Self.backingFile("\(guest)-c")
-            Lab.must(try Lab.xk("block-attach", guest, "\(b),raw,xvdb,w"))
+            Lab.must(index == 0 ? try Lab.xk("block-attach", "--persist", guest, "\(b),raw,xvdb,w")
+                                : try Lab.xk("block-attach", guest, "\(b),raw,xvdb,w"))
+            if index == 0 {   // kept in the definition too: its xl.cfg and its resolved config
+                #expect(try String(contentsOfFile: definition + ".cfg", encoding: .utf8).contains("\"\(b),raw,xvdb,w\""))
+                #expect(try String(contentsOfFile: definition + ".json", encoding: .utf8).contains("\"pdev_path\": \"\(b)\""))
+            }
             Self.guestSays(guest, "XENKIT-GUEST-DISK xvdb marked")
             let table = try Self.sameTable("block-list", guest)
             #expect(table.split(separator: "\n").count == 2 && table.contains("51728"), "\(table)")
             let listed = try #require(try Lab.json(Lab.must(try Lab.xk("block-list", "--json", guest)).stdout) as? [[String: Any]])
             #expect(listed.count == 1 && listed.first?["vdev"] as? String == "xvdb" && listed.first?["target"] as? String == b, "\(listed)")
             try Self.refused(guest, "already has a disk xvdb", "block-attach", guest, "\(c),raw,xvdb,w")
+            // The running domain's config shows the disk, in xl list -l's bytes.
+            let long = Lab.must(try Lab.xk("list", "-l", guest)).stdout
+            #expect(long == (try Lab.xl("list", "-l", guest).stdout), "xk list -l:\n\(long)")
+            #expect(long.contains("\"pdev_path\": \"\(b)\""), "\(long)")
 
             // A disk from xl, then a detach the guest cannot agree to (it is paused): it fails
             // after libxl's 10 s and the disk stays; -f takes it. (Linux 6.1's blkfront lets go
@@ -103,11 +119,15 @@ struct DeviceLabTests {
 
             // xvdb goes (by xk from the PV guest, by xl from the PVH one): the guest lets go,
             // and the backing file holds what the guest wrote.
-            Lab.must(index == 0 ? try Lab.xk("block-detach", guest, "xvdb") : try Lab.xl("block-detach", guest, "xvdb"))
+            Lab.must(index == 0 ? try Lab.xk("block-detach", "--persist", guest, "xvdb") : try Lab.xl("block-detach", guest, "xvdb"))
+            if index == 0 {
+                #expect(try !String(contentsOfFile: definition + ".json", encoding: .utf8).contains(b), "the definition kept \(b)")
+            }
             Self.guestSays(guest, "XENKIT-GUEST-DISK-GONE xvdb")
             let head = try Lab.run("head", ["-c", "16", b]).stdout
             #expect(head.hasPrefix("XENKIT-MARK xvdb"), "\(b) begins with \(head.debugDescription)")
             #expect(try Self.sameTable("block-list", guest).split(separator: "\n").count == 1)
+            #expect(try !Lab.xk("list", "-l", guest).stdout.contains(b), "the detached disk is still in xk list -l")
 
             // An interface on the bridge (from xk on PV, from xl on PVH): the guest brings it
             // up and dom0 reaches it; the other tool takes it away by MAC.
@@ -129,5 +149,15 @@ struct DeviceLabTests {
         for guest in guests {
             #expect(ListRow.rows(try Lab.xl("list", guest)).first?.stableState == "----", "\(guest)")
         }
+        // A disk kept with --persist is there at the defined domain's next start, from boot.
+        let d = try Self.backingFile("lab-pv-d")
+        Lab.must(try Lab.xk("block-attach", "--persist", "lab-pv", "\(d),raw,xvdd,w"))
+        Self.guestSays("lab-pv", "XENKIT-GUEST-DISK xvdd marked")
+        LifecycleLabTests.cleanUp("lab-pv")
+        Lab.must(try Lab.run("dd", ["if=/dev/zero", "of=\(d)", "bs=512", "count=1", "conv=notrunc", "status=none"]))
+        Lab.must(try Lab.run(Lab.xk, ["start", "lab-pv"], timeout: 180))
+        Self.guestSays("lab-pv", "XENKIT-GUEST-DISK xvdd marked")
+        #expect(try Self.sameTable("block-list", "lab-pv").contains("51760"))
+        #expect(try Lab.run("head", ["-c", "16", d]).stdout.hasPrefix("XENKIT-MARK xvdd"))
     }
 }

@@ -135,7 +135,12 @@ struct MigrationLabTests {
                 && silent.stderr.contains("runs here"), "\(silent)")
         try runsHereAlone("silent receiver")
 
-        let signalled = try Lab.run("sh", ["-c", "\(Lab.xk) migrate -s env lab-pvh \(Self.path) & p=$!; sleep 3; kill -TERM $p; wait $p"], timeout: 600)
+        // The signal comes once the migration is under way (the receiver has built its copy):
+        // a fixed sleep let a slow lab host deliver it before xk had started, which the default
+        // action then ended ("Terminated"), proving nothing.
+        let signalled = try Lab.run("sh", ["-c", "\(Lab.xk) migrate -s env lab-pvh \(Self.path) & p=$!; "
+            + "for i in $(seq 240); do xl list lab-pvh--incoming >/dev/null 2>&1 && break; sleep 0.5; done; "
+            + "kill -TERM $p; wait $p"], timeout: 600)
         #expect(signalled.status == 1 && signalled.stderr.contains("interrupted by a signal") && signalled.stderr.contains("runs here"), "\(signalled)")
         try runsHereAlone("SIGTERM")
     }

@@ -42,6 +42,34 @@ import Testing
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["block-list"]) }
     }
 
+    @Test func listLongNestsLibxlsJSONAsXlsGeneratorDoes() throws {
+        let config = "{\n    \"c_info\": {\n        \"name\": \"web\"\n    }\n}\n"
+        #expect(ListCommand.xlLongListing([(DomainID(3), config), (DomainID(4), config)]) == """
+            [
+                {
+                    "domid": 3,
+                    "config": {
+                        "c_info": {
+                            "name": "web"
+                        }
+                    }
+                },
+                {
+                    "domid": 4,
+                    "config": {
+                        "c_info": {
+                            "name": "web"
+                        }
+                    }
+                }
+            ]
+
+            """)
+        #expect(ListCommand.xlLongListing([]) == "[]\n")
+        let list = try #require(try XK.parseAsRoot(["list", "-l", "web"]) as? ListCommand)
+        #expect(list.long && list.domains == ["web"])
+    }
+
     @Test func networkDetachTakesAnIdOrAMAC() {
         #expect(NetworkDeviceSelector("2") == .devid(2))
         #expect(NetworkDeviceSelector("00:16:3E:00:00:01") == .mac("00:16:3E:00:00:01"))

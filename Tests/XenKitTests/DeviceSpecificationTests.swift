@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aBadVifOptionIsNamed() {
-        #expect(throws: XenError.self) { try NetworkSpecification(words: ["mac=zz"]) }
+        #expect(throws: XenError.self) { _ = try NetworkSpecification(words: ["mac=zz"]) }
         do {
             _ = try NetworkSpecification(words: ["bridge=br0", "colour=red"])
             Issue.record("accepted")

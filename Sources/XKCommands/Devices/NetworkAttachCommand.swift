@@ -11,13 +11,17 @@ struct NetworkAttachCommand: ParsableCommand {
             whole or in words: 'bridge=br0,mac=00:16:3e:00:00:01' or 'bridge=br0 mac=...'. What \
             it leaves out comes from xl.conf's vif.default.* keys, then libxl (bridge xenbr0). A \
             bridge that dom0 does not have, a MAC in use or a bad option is refused before \
-            anything changes; an attach that fails half way is undone.
+            anything changes; an attach that fails half way is undone. With --persist the interface is \
+            also added to the domain's definition (a new vif= line).
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Flag(name: [.customShort("n"), .long], help: "Print the interface as libxl JSON (as xl -N) and attach nothing.")
     var dryRun = false
+
+    @Flag(help: "Keep the change in the domain's definition (xk define) too, for its next start.")
+    var persist = false
 
     @Option(name: .customLong("xl-conf"), help: "Where xl.conf is.")
     var xlConf = "/etc/xen/xl.conf"
@@ -36,6 +40,12 @@ struct NetworkAttachCommand: ParsableCommand {
             print("vif: " + (try nic.json()))
             return
         }
-        try state.context.attachNetwork(try state.resolve(domain), nic)
+        let id = try state.resolve(domain)
+        if persist {
+            try state.context.attachNetwork(id, nic, persistingIn: DefinitionStore(),
+                                            command: "xk network-attach --persist \(domain) \(nic.text)")
+        } else {
+            try state.context.attachNetwork(id, nic)
+        }
     }
 }

@@ -8,10 +8,14 @@ struct NetworkDetachCommand: ParsableCommand {
         abstract: "Detach a virtual network interface from a running domain.",
         discussion: """
             The interface is named by its device id (the Idx of network-list) or its MAC \
-            address. The guest is asked first; after libxl's 10 s the interface goes anyway.
+            address. The guest is asked first; after libxl's 10 s the interface goes anyway. With \
+            --persist the interface (by its MAC) also leaves the domain's definition.
             """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Keep the change in the domain's definition (xk define) too, for its next start.")
+    var persist = false
 
     @Argument(help: "The domain, by name or id.")
     var domain: String
@@ -25,6 +29,12 @@ struct NetworkDetachCommand: ParsableCommand {
                            hint: "xk network-list \(domain) shows both")
         }
         let state = CommandState(options: global)
-        try state.context.detachNetwork(try state.resolve(domain), selector)
+        let id = try state.resolve(domain)
+        if persist {
+            try state.context.detachNetwork(id, selector, persistingIn: DefinitionStore(),
+                                            command: "xk network-detach --persist \(domain) \(device)")
+        } else {
+            try state.context.detachNetwork(id, selector)
+        }
     }
 }

@@ -19,6 +19,9 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "List the defined domains (xk define) instead: autostart, order, and the id if running.")
     var defined = false
 
+    @Flag(name: .shortAndLong, help: "Print each running domain's configuration as libxl JSON, as xl list -l.")
+    var long = false
+
     @Argument(help: "Domains to list, by name or id (default: all).")
     var domains: [String] = []
 
@@ -26,6 +29,7 @@ struct ListCommand: ParsableCommand {
         let state = CommandState(options: global)
         if defined { return try listDefinitions(state) }
         let context = try state.context
+        if long { return try listConfigurations(context) }
         let infos: [DomainInfo]
         if domains.isEmpty {
             infos = try context.domains()
@@ -47,6 +51,38 @@ struct ListCommand: ParsableCommand {
 }
 
 extension ListCommand {
+    /// `xk list -l`: `[{"domid": N, "config": {...}}, ...]` byte for byte as xl prints it (its
+    /// yajl generator, 4-space indents, nests libxl's JSON of each config). A domain libxl keeps
+    /// no config for (dom0) is left out, as xl leaves it out; an unknown DOMAIN is an error.
+    func listConfigurations(_ context: XenContext) throws {
+        let ids: [DomainID] = domains.isEmpty ? try context.domains().map(\.id)
+            : try domains.map { argument throws(XenError) in
+                guard let qualifier = DomainQualifier(argument) else {
+                    throw XenError(code: .invalidArgument, message: "'\(argument)' is not a domain name or id")
+                }
+                return try context.resolve(qualifier)
+            }
+        var entries: [(DomainID, String)] = []
+        for id in ids {
+            guard let json = try? context.runningConfigurationJSON(id) else { continue }
+            entries.append((id, json))
+        }
+        print(Self.xlLongListing(entries))
+    }
+
+    /// What xl list -l prints before puts' newline: yajl's beautified array, ending in yajl's own
+    /// final newline.
+    static func xlLongListing(_ entries: [(DomainID, String)]) -> String {
+        guard !entries.isEmpty else { return "[]\n" }
+        let items = entries.map { id, json in
+            var config = Substring(json)
+            while config.last == "\n" { config = config.dropLast() }
+            let nested = config.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n        ")
+            return "    {\n        \"domid\": \(id.rawValue),\n        \"config\": \(nested)\n    }"
+        }
+        return "[\n" + items.joined(separator: ",\n") + "\n]\n"
+    }
+
     /// `xk list --defined`: the definitions, and which of them run now. Works without Xen
     /// (every domain is then shown as not running).
     func listDefinitions(_ state: CommandState) throws {

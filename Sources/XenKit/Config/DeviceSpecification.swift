@@ -26,6 +26,9 @@ public struct DiskSpecification: ~Copyable {
     let raw: UnsafeMutablePointer<libxl_device_disk>
     /// The words as given, for messages.
     public let text: String
+    /// The spec as one disk= item of an xl.cfg: the words joined by commas, a target= word
+    /// last (target= takes the rest of its item, commas and all).
+    public let configItem: String
 
     /// Parses the words of a disk spec.
     ///
@@ -33,6 +36,7 @@ public struct DiskSpecification: ~Copyable {
     ///   libxlutil's complaint (the bad key or value).
     public init(words: [String]) throws(XenError) {
         text = words.joined(separator: " ")
+        configItem = (words.filter { !$0.hasPrefix("target=") } + words.filter { $0.hasPrefix("target=") }).joined(separator: ",")
         guard !words.isEmpty else {
             throw XenError(code: .invalidArgument, message: "no disk specification given",
                            hint: "e.g. /srv/disk.img,raw,xvdb,w; see xl-disk-configuration(5)")
@@ -102,6 +106,8 @@ public struct NetworkSpecification: ~Copyable {
     public let text: String
     /// What the parser warned of (a deprecated option), for the operator.
     public let warnings: [String]
+    /// The spec as one vif= item of an xl.cfg (its words joined by commas).
+    public var configItem: String { text.split(separator: " ").joined(separator: ",") }
 
     /// Defaults for what a spec leaves out: xl.conf's `vif.default.*` keys.
     public struct Defaults: Sendable, Equatable {

@@ -1,0 +1,136 @@
+// What xk decides when a device is added to or taken from a running domain, over the
+// DeviceControl seam (see XenContext+Devices.swift for the promises): checks first, one libxl
+// call, and the undo of a half-made attach, whose failure is reported with the first.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+struct DeviceChanger<Control: DeviceControl> {
+    let control: Control
+    let id: DomainID
+    /// "domain 'web' (5)", for messages.
+    let label: String
+
+    func attachDisk(_ disk: borrowing DiskSpecification) throws(XenError) {
+        let before = try listed("list the disks of \(label)", control.disks(id))
+        let vdev = disk.vdev
+        if let taken = before.first(where: { $0.vdev == vdev }) {
+            throw XenError(code: .alreadyExists,
+                           message: "cannot attach '\(disk.text)' to \(label): it already has a disk \(vdev)"
+                               + (taken.target.isEmpty ? "" : " (\(taken.target))"),
+                           hint: "choose another vdev, or detach that one first: xk block-detach \(id) \(vdev)")
+        }
+        let target = disk.target
+        if !disk.isEmpty, !disk.hasScript, !target.isEmpty, let code = control.statError(target) {
+            throw XenError(code: .invalidArgument,
+                           message: "cannot attach '\(disk.text)' to \(label): \(target): \(String(cString: strerror(code)))",
+                           errno: code)
+        }
+        if case .failure(let failure) = control.addDisk(id, disk) {
+            var error = XenError.libxl(failure, operation: "attach '\(disk.text)' to \(label)", messages: failure.messages)
+            if failure.code == LibxlCode.deviceExists {
+                error.code = .alreadyExists
+                error.hint = "\(vdev) is in use in \(label) (under another name?); see xk block-list \(id)"
+            }
+            throw undo(error, kind: "disk", listed: control.disks(id).map { $0.map { ($0.devid, $0.vdev) } },
+                       before: Set(before.map(\.devid))) { devid, vdev in control.removeDisk(id, vdev: vdev, .forced) }
+        }
+    }
+
+    func detachDisk(_ vdev: String, _ removal: DiskRemoval) throws(XenError) {
+        let attached = try listed("list the disks of \(label)", control.disks(id))
+        guard let disk = attached.first(where: { $0.vdev == vdev || String($0.devid) == vdev }) else {
+            throw XenError(code: .invalidArgument, message: "\(label) has no disk \(vdev)",
+                           hint: attached.isEmpty ? "it has no disks" : "its disks: " + attached.map(\.vdev).joined(separator: ", "))
+        }
+        if case .failure(let failure) = control.removeDisk(id, vdev: disk.vdev, removal) {
+            var error = XenError.libxl(failure, operation: "detach disk \(disk.vdev) from \(label)", messages: failure.messages)
+            if failure.code == LibxlCode.timedOut, removal == .withConsent {
+                error.message = "\(label) did not release disk \(disk.vdev) within libxl's 10 s (the guest is using it, "
+                    + "paused or not answering); it stays attached"
+                error.hint = "let the guest release it, or take it anyway with xk block-detach -f (the guest may see I/O errors)"
+            }
+            throw error
+        }
+    }
+
+    func attachNetwork(_ nic: borrowing NetworkSpecification) throws(XenError) {
+        let before = try listed("list the network interfaces of \(label)", control.nics(id))
+        if let mac = nic.mac, before.contains(where: { $0.mac == mac }) {
+            throw XenError(code: .alreadyExists,
+                           message: "cannot attach '\(nic.text)' to \(label): it already has an interface with MAC \(mac)")
+        }
+        try checkBridge(nic)
+        if case .failure(let failure) = control.addNIC(id, nic) {
+            var error = XenError.libxl(failure, operation: "attach '\(nic.text)' to \(label)", messages: failure.messages)
+            if failure.code == LibxlCode.deviceExists { error.code = .alreadyExists }
+            throw undo(error, kind: "network interface", listed: control.nics(id).map { $0.map { ($0.devid, String($0.devid)) } },
+                       before: Set(before.map(\.devid))) { devid, _ in control.removeNIC(id, devid: devid, force: true) }
+        }
+    }
+
+    func detachNetwork(_ selector: NetworkDeviceSelector) throws(XenError) {
+        let attached = try listed("list the network interfaces of \(label)", control.nics(id))
+        let found = attached.first { device in
+            switch selector {
+            case .devid(let devid): device.devid == devid
+            case .mac(let mac): device.mac == mac.lowercased()
+            }
+        }
+        guard let device = found else {
+            throw XenError(code: .invalidArgument, message: "\(label) has no network interface with \(selector)",
+                           hint: attached.isEmpty ? "it has none" : "its interfaces: "
+                               + attached.map { "\($0.devid) (\($0.mac))" }.joined(separator: ", "))
+        }
+        if case .failure(let failure) = control.removeNIC(id, devid: device.devid, force: false) {
+            throw XenError.libxl(failure, operation: "detach network interface \(device.devid) from \(label)", messages: failure.messages)
+        }
+    }
+
+    /// A vif-bridge interface needs its bridge in dom0; libxl does not look, and its script
+    /// fails only after the device is half made.
+    private func checkBridge(_ nic: borrowing NetworkSpecification) throws(XenError) {
+        if let backend = nic.backendDomain, backend != "Domain-0", backend != "0" { return }   // a driver domain's own
+        if let script = nic.script, script.split(separator: "/").last != "vif-bridge" { return }
+        let bridge = nic.bridge ?? "xenbr0"   // libxl's default (libxl_nic.c)
+        guard control.hasBridge(bridge) else {
+            throw XenError(code: .invalidArgument,
+                           message: "cannot attach '\(nic.text)' to \(label): dom0 has no bridge '\(bridge)'",
+                           hint: nic.bridge == nil ? "name one with bridge=, or set vif.default.bridge in xl.conf"
+                                                   : "create it first (ip link add \(bridge) type bridge) or name another")
+        }
+    }
+
+    private func listed<T>(_ operation: String, _ result: Result<[T], LibxlFailure>) throws(XenError) -> [T] {
+        switch result {
+        case .success(let list): return list
+        case .failure(let failure): throw XenError.libxl(failure, operation: operation, messages: failure.messages)
+        }
+    }
+
+    /// After a failed add: removes, at once, every device the domain has now and did not have
+    /// `before`. Returns `error`, extended with what could not be undone, or with the fact that
+    /// the devices could not even be listed.
+    private func undo(_ error: XenError, kind: String, listed now: Result<[(devid: Int, name: String)], LibxlFailure>,
+                      before: Set<Int>, remove: (Int, String) -> Result<Void, LibxlFailure>) -> XenError {
+        var failures: [String] = []
+        switch now {
+        case .failure(let failure):
+            failures.append("its \(kind)s could not be listed to check (libxl \(LibxlCode.name(failure.code)))")
+        case .success(let devices):
+            for device in devices where !before.contains(device.devid) {
+                if case .failure(let failure) = remove(device.devid, device.name) {
+                    failures.append("\(device.name) (libxl \(LibxlCode.name(failure.code)))")
+                }
+            }
+        }
+        guard !failures.isEmpty else { return error }
+        var error = error
+        error.message += "; and the half-attached \(kind) may remain: " + failures.joined(separator: ", ")
+        error.hint = kind == "disk" ? "check with xk block-list \(id) and take it with xk block-detach -f"
+                                    : "check with xk network-list \(id) and take it with xk network-detach"
+        return error
+    }
+}
