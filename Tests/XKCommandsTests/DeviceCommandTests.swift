@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func listLongNestsLibxlsJSONAsXlsGeneratorDoes() throws {
-        let config = "{\n    \"c_info\": {\n        \"name\": \"web\"\n    }\n}\n"
+        let config = "{\n    \"c_info\": {\n        \"name\": \"web\"\n    },\n    \"arch_arm\": {\n\n    }\n}\n"
         #expect(ListCommand.xlLongListing([(DomainID(3), config), (DomainID(4), config)]) == """
             [
                 {
@@ -51,6 +51,9 @@ import Testing
                     "config": {
                         "c_info": {
                             "name": "web"
+                        },
+                        "arch_arm": {
+
                         }
                     }
                 },
@@ -59,6 +62,9 @@ import Testing
                     "config": {
                         "c_info": {
                             "name": "web"
+                        },
+                        "arch_arm": {
+
                         }
                     }
                 }

@@ -77,7 +77,10 @@ extension ListCommand {
         let items = entries.map { id, json in
             var config = Substring(json)
             while config.last == "\n" { config = config.dropLast() }
-            let nested = config.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n        ")
+            // yajl indents what it nests; an empty map's blank line stays empty ("{\n\n}").
+            let nested = config.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated().map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : "        " + $0.element }
+                .joined(separator: "\n")
             return "    {\n        \"domid\": \(id.rawValue),\n        \"config\": \(nested)\n    }"
         }
         return "[\n" + items.joined(separator: ",\n") + "\n]\n"
