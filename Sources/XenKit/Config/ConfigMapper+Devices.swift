@@ -50,12 +50,16 @@ extension ConfigMapper {
     func libxlutilComplaint(since mark: Int) -> String {
         let text = file.reportText
         let new = text.utf8.count > mark ? String(decoding: Array(text.utf8)[mark...], as: UTF8.self) : ""
-        let lines = new.split(separator: "\n").map { line -> String in
-            // libxlutil prefixes "FILE: config parsing error in ...": keep what follows.
+        return Self.complaint(new)
+    }
+
+    /// libxlutil's report as one line, each complaint without its "FILE: config parsing error
+    /// in " prefix.
+    static func complaint(_ report: String) -> String {
+        report.split(separator: "\n").map { line -> String in
             if let range = line.firstRange(of: "config parsing error in ") { return String(line[range.upperBound...]) }
             return String(line)
-        }
-        return lines.joined(separator: "; ")
+        }.joined(separator: "; ")
     }
 
     // MARK: - disk (xl-disk-configuration(5), parsed by libxlutil)

@@ -52,7 +52,7 @@ public struct DiskSpecification: ~Copyable {
             }
         }
         if rc != 0 {
-            let complaint = Self.complaint(file.reportText)
+            let complaint = ConfigMapper.complaint(file.reportText)
             libxl_device_disk_dispose(disk)
             disk.deallocate()
             throw XenError(code: .invalidArgument,
@@ -88,13 +88,6 @@ public struct DiskSpecification: ~Copyable {
         return String(cString: text)
     }
 
-    /// libxlutil's report, without its "command line: config parsing error in " prefix.
-    static func complaint(_ report: String) -> String {
-        report.split(separator: "\n").map { line -> String in
-            if let range = line.firstRange(of: "config parsing error in ") { return String(line[range.upperBound...]) }
-            return String(line)
-        }.joined(separator: "; ")
-    }
 }
 
 /// A network interface to attach, in xl-network-configuration(5) syntax.

@@ -41,7 +41,7 @@ struct DeviceChanger<Control: DeviceControl> {
 
     func detachDisk(_ vdev: String, _ removal: DiskRemoval) throws(XenError) {
         let attached = try listed("list the disks of \(label)", control.disks(id))
-        guard let disk = attached.first(where: { $0.vdev == vdev || String($0.devid) == vdev }) else {
+        guard let disk = attached.first(where: { $0.isNamed(vdev) }) else {
             throw XenError(code: .invalidArgument, message: "\(label) has no disk \(vdev)",
                            hint: attached.isEmpty ? "it has no disks" : "its disks: " + attached.map(\.vdev).joined(separator: ", "))
         }
@@ -73,13 +73,7 @@ struct DeviceChanger<Control: DeviceControl> {
 
     func detachNetwork(_ selector: NetworkDeviceSelector) throws(XenError) {
         let attached = try listed("list the network interfaces of \(label)", control.nics(id))
-        let found = attached.first { device in
-            switch selector {
-            case .devid(let devid): device.devid == devid
-            case .mac(let mac): device.mac == mac.lowercased()
-            }
-        }
-        guard let device = found else {
+        guard let device = attached.first(where: selector.matches) else {
             throw XenError(code: .invalidArgument, message: "\(label) has no network interface with \(selector)",
                            hint: attached.isEmpty ? "it has none" : "its interfaces: "
                                + attached.map { "\($0.devid) (\($0.mac))" }.joined(separator: ", "))

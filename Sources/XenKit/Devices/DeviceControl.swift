@@ -35,8 +35,7 @@ struct LiveDeviceControl: DeviceControl {
     let context: XenContext
 
     private func call<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
-        let mark = context.logger.mark()
-        return body(context.ctx).mapError { LibxlFailure(code: $0.code, messages: context.logger.errors(since: mark)) }
+        context.withLibxlMessages(body)
     }
 
     func disks(_ id: DomainID) -> Result<[BlockDevice], LibxlFailure> { call { Libxl.disks($0, id) } }

@@ -25,6 +25,9 @@ public struct BlockDevice: Sendable, Equatable {
     public var format: String
     public var isWritable: Bool
     public var isCDROM: Bool
+
+    /// Whether `vdev`, as an operator writes it (xvdb, or the number 51728), names this disk.
+    public func isNamed(_ vdev: String) -> Bool { self.vdev == vdev || String(devid) == vdev }
 }
 
 /// One of a domain's virtual network interfaces.
@@ -74,6 +77,14 @@ public enum NetworkDeviceSelector: Sendable, Equatable, CustomStringConvertible 
             self = .devid(number)
         } else {
             return nil
+        }
+    }
+
+    /// Whether this names `device` (a MAC in any case).
+    public func matches(_ device: NetworkDevice) -> Bool {
+        switch self {
+        case .devid(let devid): device.devid == devid
+        case .mac(let mac): device.mac == mac.lowercased()
         }
     }
 

@@ -96,7 +96,7 @@ extension XenContext {
     public func detachDisk(_ id: DomainID, _ vdev: String, _ removal: DiskRemoval, persistingIn store: DefinitionStore,
                            command: String) throws(XenError) {
         let name = try definedName(id, store)
-        let gone = try disks(id).first { $0.vdev == vdev || String($0.devid) == vdev }?.vdev ?? vdev
+        let gone = try disks(id).first { $0.isNamed(vdev) }?.vdev ?? vdev
         try detachDisk(id, vdev, removal)
         try persisted(id, name) { () throws(XenError) in
             _ = try store.change(name, list: "disk", .remove({ item in (try? DiskSpecification(words: [item]))?.vdev == gone }),
@@ -119,12 +119,7 @@ extension XenContext {
     public func detachNetwork(_ id: DomainID, _ selector: NetworkDeviceSelector, persistingIn store: DefinitionStore,
                               command: String) throws(XenError) {
         let name = try definedName(id, store)
-        let mac = try networkDevices(id).first { device in
-            switch selector {
-            case .devid(let devid): device.devid == devid
-            case .mac(let mac): device.mac == mac.lowercased()
-            }
-        }?.mac
+        let mac = try networkDevices(id).first(where: selector.matches)?.mac
         try detachNetwork(id, selector)
         guard let mac else { return }
         try persisted(id, name) { () throws(XenError) in

@@ -43,10 +43,7 @@ struct LiveDomainControl: DomainControl {
     let context: XenContext
 
     func call<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
-        let mark = context.logger.mark()
-        return body(context.ctx).mapError { failure in
-            LibxlFailure(code: failure.code, messages: context.logger.errors(since: mark))
-        }
+        context.withLibxlMessages(body)
     }
 
     func info(_ id: DomainID) -> Result<DomainInfo, LibxlFailure> {
@@ -96,5 +93,14 @@ struct LiveDomainControl: DomainControl {
             failure.messages = context.logger.errors(since: mark)
             return failure
         }
+    }
+}
+
+extension XenContext {
+    /// Runs a raw libxl call; a failure carries what libxl logged at error level meanwhile.
+    /// The live side of every seam (DomainControl, DeviceControl) calls libxl through this.
+    func withLibxlMessages<T>(_ body: (OpaquePointer) -> Result<T, LibxlFailure>) -> Result<T, LibxlFailure> {
+        let mark = logger.mark()
+        return body(ctx).mapError { LibxlFailure(code: $0.code, messages: logger.errors(since: mark)) }
     }
 }
