@@ -83,6 +83,43 @@ struct DeviceChanger<Control: DeviceControl> {
         }
     }
 
+    /// Puts the disc `target` in the HVM guest's CD-ROM drive `vdev`, or empties the drive
+    /// (nil), as xl cd-insert and cd-eject do: the drive must be a CD-ROM drive the domain has
+    /// (libxl says only "Virtual device not found"), and the disc a file dom0 has (libxl does
+    /// not look). libxl ejects the old disc before it inserts the new one, so a failed insert
+    /// says what the drive holds afterwards.
+    func changeMedium(_ vdev: String, to target: String?, domainType: DomainType) throws(XenError) {
+        let doing = target.map { "insert \($0) into drive \(vdev) of \(label)" } ?? "eject the disc in drive \(vdev) of \(label)"
+        guard domainType == .hvm else {
+            throw XenError(code: .invalidArgument,
+                           message: "cannot \(doing): it is a \(domainType.rawValue.uppercased()) guest, and only HVM guests have CD-ROM drives",
+                           hint: "give a PV or PVH guest the image as a disk instead: xk block-attach \(id) \(target ?? "FILE"),raw,xvdX,ro")
+        }
+        let attached = try listed("list the disks of \(label)", control.disks(id))
+        let drives = attached.filter(\.isCDROM)
+        guard let drive = attached.first(where: { $0.isNamed(vdev) }), drive.isCDROM else {
+            let what = attached.contains(where: { $0.isNamed(vdev) }) ? "\(vdev) is a disk, not a CD-ROM drive" : "it has no drive \(vdev)"
+            throw XenError(code: .invalidArgument, message: "cannot \(doing): \(what)",
+                           hint: drives.isEmpty ? "it has no CD-ROM drive (add one to its config: disk = ['vdev=hdc,devtype=cdrom,target='])"
+                                                : "its CD-ROM drives: " + drives.map(\.vdev).joined(separator: ", "))
+        }
+        if let target, let code = control.statError(target) {
+            throw XenError(code: .invalidArgument, message: "cannot \(doing): \(target): \(String(cString: strerror(code)))", errno: code)
+        }
+        let disc = try DiskSpecification(words: ["vdev=\(drive.vdev),access=r,devtype=cdrom,target=\(target ?? "")"])
+        guard case .failure(let failure) = control.insertCD(id, disc) else { return }
+        var error = XenError.libxl(failure, operation: doing, messages: failure.messages)
+        switch control.disks(id) {
+        case .success(let now):
+            if let held = now.first(where: { $0.vdev == drive.vdev }) {
+                error.message += held.target.isEmpty ? "; the drive is now empty" : "; the drive now holds \(held.target)"
+            }
+        case .failure:
+            error.message += "; what the drive holds now could not be read"
+        }
+        throw error
+    }
+
     /// A vif-bridge interface needs its bridge in dom0; libxl does not look, and its script
     /// fails only after the device is half made.
     private func checkBridge(_ nic: borrowing NetworkSpecification) throws(XenError) {

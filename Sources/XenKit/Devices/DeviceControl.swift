@@ -24,6 +24,8 @@ protocol DeviceControl {
     func addNIC(_ id: DomainID, _ nic: borrowing NetworkSpecification) -> Result<Void, LibxlFailure>
     /// `libxl_device_nic_remove`, or `_destroy` when `force`.
     func removeNIC(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure>
+    /// `libxl_cdrom_insert`: the disc `disk` names (an empty target ejects) into its drive.
+    func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure>
     /// The errno of stat(2) on a backing file; nil when it is there.
     func statError(_ path: String) -> Int32?
     /// Whether dom0 has a bridge of this name.
@@ -58,6 +60,11 @@ struct LiveDeviceControl: DeviceControl {
 
     func removeNIC(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure> {
         call { Libxl.removeNIC($0, id, .devid(devid), force: force) }
+    }
+
+    func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure> {
+        let raw = disk.raw
+        return call { Libxl.insertCD($0, id, raw) }
     }
 
     func statError(_ path: String) -> Int32? {

@@ -80,6 +80,38 @@ extension XenContext {
         try changer(id).detachNetwork(selector)
     }
 
+    /// Puts a disc image in an HVM guest's CD-ROM drive (by vdev, such as hdc), or empties the
+    /// drive when `image` is nil, as `xl cd-insert` and `xl cd-eject` do.
+    ///
+    /// - Throws: ``XenError`` (``XenError/Code/invalidArgument``) for a guest that is not HVM,
+    ///   a drive it does not have or that is not a CD-ROM drive, or an image dom0 does not have;
+    ///   ``XenError/Code/operationFailed`` when the device model fails, with what the drive
+    ///   holds afterwards.
+    /// The corresponding libxl function is `libxl_cdrom_insert`.
+    public func changeCD(_ id: DomainID, drive vdev: String, to image: String?) throws(XenError) {
+        let type = try domain(id).type
+        try DeviceChanger(control: LiveDeviceControl(context: self), id: id, label: describe(id))
+            .changeMedium(vdev, to: image, domainType: type)
+    }
+
+    /// The domain's channels, as `xl channel-list` lists them.
+    public func channels(_ id: DomainID) throws(XenError) -> [ChannelDevice] {
+        _ = try domain(id)
+        return try perform("list the channels of \(describe(id))") { Libxl.channels($0, id) }
+    }
+
+    /// The domain's virtual TPMs, as `xl vtpm-list` lists them.
+    public func vtpms(_ id: DomainID) throws(XenError) -> [VTPMDevice] {
+        _ = try domain(id)
+        return try perform("list the virtual TPMs of \(describe(id))") { Libxl.vtpms($0, id) }
+    }
+
+    /// The domain's USB controllers and what is on their ports, as `xl usb-list` lists them.
+    public func usbControllers(_ id: DomainID) throws(XenError) -> [USBController] {
+        _ = try domain(id)
+        return try perform("list the USB controllers of \(describe(id))") { Libxl.usbControllers($0, id) }
+    }
+
     /// ``attachDisk(_:_:)``, then the disk is kept in the domain's definition too, so that the
     /// next `xk start` has it. Refused before anything changes when the domain has no
     /// definition; a definition that cannot be changed is reported after the attach.

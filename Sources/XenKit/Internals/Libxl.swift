@@ -195,7 +195,7 @@ enum Libxl {
         return .success(HostTopology(cpuCount: Int(maxCPUs), nodeCPUs: nodes))
     }
 
-    private static func uuidString(_ uuid: inout libxl_uuid) -> String {
+    static func uuidString(_ uuid: inout libxl_uuid) -> String {
         let bytes = withUnsafeBytes(of: &uuid) { Array($0.prefix(16)) }
         let hex = bytes.map { byte -> String in
             let digits = String(byte, radix: 16)

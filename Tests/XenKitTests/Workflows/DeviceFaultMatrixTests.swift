@@ -67,6 +67,16 @@ final class FakeDevices: DeviceControl {
         return .success(())
     }
 
+    func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure> {
+        let vdev = disk.vdev, target = disk.target
+        guard let index = disks.firstIndex(where: { $0.vdev == vdev }) else { return .failure(LibxlFailure(code: -3)) }
+        switch fault("insertCD(\(vdev), \(target))") {
+        case nil: disks[index].target = target; return .success(())
+        case .partial: disks[index].target = ""; return .failure(LibxlFailure(code: -3))   // ejected, not inserted
+        case .error: return .failure(LibxlFailure(code: -3))
+        }
+    }
+
     func statError(_ path: String) -> Int32? { missingFiles.contains(path) ? 2 : nil }
     func hasBridge(_ name: String) -> Bool { bridges.contains(name) }
 }

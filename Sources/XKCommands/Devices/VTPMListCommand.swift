@@ -1,0 +1,34 @@
+import ArgumentParser
+import XenKit
+
+/// `xk vtpm-list`: a domain's virtual TPMs, in xl's columns or as JSON.
+struct VTPMListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vtpm-list",
+        abstract: "List the virtual TPMs of domains.",
+        discussion: """
+            The columns are xl's. A domain that is not there is reported on stderr and the others \
+            are still listed; the exit status is then 1 (xl's is 0). With --json, one object per \
+            vTPM: domain, domid, devid, backend_domid, uuid, state, evtch, ring_ref and backend_path.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print JSON instead of the table.")
+    var json = false
+
+    @Argument(help: "Domains, by name or id.")
+    var domains: [String]
+
+    func run() throws {
+        let state = CommandState(options: global)
+        if !json { print(DeviceTables.vtpmHeader) }
+        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.vtpms(id).map { (id, $0) } }
+        if json {
+            print(JSONValue.array(rows.map { DeviceTables.json($0.1.1, domain: $0.0, domid: Int($0.1.0.rawValue)) }).serialized())
+        } else {
+            for (_, row) in rows { print(DeviceTables.vtpmRow(row.1)) }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
