@@ -47,11 +47,24 @@ extension Libxl {
     }
 
     static func powerButton(_ ctx: OpaquePointer, _ id: DomainID) -> Result<Void, LibxlFailure> {
-        check(libxl_send_trigger(ctx, id.rawValue, LIBXL_TRIGGER_POWER, 0, nil))
+        trigger(ctx, id, .power, vcpu: 0)
     }
 
     static func resetButton(_ ctx: OpaquePointer, _ id: DomainID) -> Result<Void, LibxlFailure> {
-        check(libxl_send_trigger(ctx, id.rawValue, LIBXL_TRIGGER_RESET, 0, nil))
+        trigger(ctx, id, .reset, vcpu: 0)
+    }
+
+    /// `libxl_send_trigger`: an NMI, an ACPI button or a reset event delivered to one vCPU.
+    static func trigger(_ ctx: OpaquePointer, _ id: DomainID, _ trigger: DomainTrigger, vcpu: Int) -> Result<Void, LibxlFailure> {
+        let raw: libxl_trigger = switch trigger {
+        case .nmi: LIBXL_TRIGGER_NMI
+        case .reset: LIBXL_TRIGGER_RESET
+        case .initialize: LIBXL_TRIGGER_INIT
+        case .power: LIBXL_TRIGGER_POWER
+        case .sleep: LIBXL_TRIGGER_SLEEP
+        case .s3resume: LIBXL_TRIGGER_S3RESUME
+        }
+        return check(libxl_send_trigger(ctx, id.rawValue, raw, UInt32(clamping: vcpu), nil))
     }
 
     static func destroy(_ ctx: OpaquePointer, _ id: DomainID) -> Result<Void, LibxlFailure> {

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// xl's diagnostic and rescue verbs (issue 14) on the real hypervisor, beside xl: the
+/// hypervisor's log and debug keys, a guest's SysRq key, triggers and uptimes. One PV guest.
+@Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
+struct RescueLabTests {
+    typealias L = LifecycleLabTests
+    typealias S = ShutdownActionsLabTests
+    static let name = "lab-pv"
+
+    /// `xl uptime`'s rows as (name, id, seconds).
+    static func uptimes(_ output: String) -> [(name: String, id: Int, seconds: Int)] {
+        output.split(separator: "\n").dropFirst().compactMap { line in
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard words.count == 3, let id = Int(words[1]) else { return nil }
+            var days = 0
+            var clock = Substring(words[2])
+            if let comma = clock.firstIndex(of: ",") {
+                days = Int(clock.prefix { $0 != " " }) ?? 0
+                clock = clock[clock.index(after: comma)...]
+            }
+            let parts = clock.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 3 else { return nil }
+            return (String(words[0]), id, days * 86400 + parts[0] * 3600 + parts[1] * 60 + parts[2])
+        }
+    }
+
+    @Test func logKeysSysrqTriggersAndUptimesBesideXl() throws {
+        L.cleanUp(Self.name)
+        defer { L.cleanUp(Self.name) }
+
+        // dmesg: the same bytes as xl's (read again when the log grew between the two reads).
+        var xk = "", xl = ""
+        #expect(try L.eventually(20) {
+            xk = Lab.must(try Lab.xk("dmesg")).stdout
+            xl = Lab.must(try Lab.xl("dmesg")).stdout
+            return xk == xl
+        }, "xk dmesg and xl dmesg differ:\n\(xk.suffix(600))\n---\n\(xl.suffix(600))")
+        let lines = try #require(try Lab.json(Lab.must(try Lab.xk("dmesg", "--json")).stdout) as? [String])
+        #expect(lines.count >= xl.split(separator: "\n").count, "\(lines.count)")
+
+        // debug-keys: the hypervisor acts on xk's key; a bad key is refused.
+        Lab.must(try Lab.xk("debug-keys", "q"))
+        #expect(L.eventually(10) { ((try? Lab.xl("dmesg"))?.stdout ?? "").contains("'q' pressed -> dumping domain info") })
+        let badKeys = try Lab.xk("debug-keys", "q h")
+        #expect(badKeys.status == 1 && badKeys.stderr.contains("one printable ASCII character"), "\(badKeys)")
+        // dmesg -c empties the log after printing it: xl reads it empty but for what came since.
+        let cleared = Lab.must(try Lab.xk("dmesg", "-c")).stdout
+        #expect(cleared.contains("'q' pressed"))
+        #expect(!Lab.must(try Lab.xl("dmesg")).stdout.contains("'q' pressed"))
+
+        // A PV guest.
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", S.config], timeout: 180))
+        #expect(L.eventually(120) { L.console(Self.name).contains("XENKIT-GUEST uptime=") }, "\(L.console(Self.name))")
+        let domid = try #require(try S.domid(Self.name))
+
+        // sysrq: the guest's kernel takes the key and prints its SysRq help on its console,
+        // for xk's key as for xl's; a bad key is refused.
+        func helps() -> Int { L.console(Self.name).components(separatedBy: "sysrq: HELP").count - 1 }
+        Lab.must(try Lab.xk("sysrq", Self.name, "h"))
+        #expect(L.eventually(20) { helps() == 1 }, "\(L.console(Self.name).suffix(800))")
+        Lab.must(try Lab.xl("sysrq", Self.name, "h"))
+        #expect(L.eventually(20) { helps() == 2 }, "\(L.console(Self.name).suffix(800))")
+        let badKey = try Lab.xk("sysrq", Self.name, "hs")
+        #expect(badKey.status == 1 && badKey.stderr.contains("one printable character"), "\(badKey)")
+
+        // trigger: what does not reach the guest fails and says why, where xl exits 0.
+        let power = try Lab.xk("trigger", Self.name, "power")
+        #expect(power.status == 1 && power.stderr.contains("only HVM guests have ACPI buttons"), "\(power)")
+        let noVCPU = try Lab.xk("trigger", Self.name, "nmi", "7")
+        #expect(noVCPU.status == 1 && noVCPU.stderr.contains("has no vCPU 7"), "\(noVCPU)")
+        let reset = try Lab.xk("trigger", Self.name, "reset")
+        #expect(reset.status == 1 && reset.stderr.contains("does not implement it"), "\(reset)")
+        #expect(try Lab.xl("trigger", Self.name, "reset").status == 0, "xl reports a refused trigger now")
+        let nmi = try Lab.xk("trigger", Self.name, "nmi")
+        #expect(nmi.status == 0, "\(nmi)")
+        print("guest console after the NMI: \(L.console(Self.name).suffix(400))")
+        let uptime = MigrationLabTests.uptimes(Self.name).last ?? 0
+        #expect(L.eventually(30) { (MigrationLabTests.uptimes(Self.name).last ?? 0) > uptime + 2 }, "the guest stopped")
+        #expect(try S.domid(Self.name) == domid)
+
+        // uptime: the same domains and ids as xl's, the times within 2 s of xl's.
+        let mine = Self.uptimes(Lab.must(try Lab.xk("uptime")).stdout)
+        let theirs = Self.uptimes(Lab.must(try Lab.xl("uptime")).stdout)
+        #expect(mine.map(\.name) == theirs.map(\.name) && mine.map(\.id) == theirs.map(\.id), "\(mine) vs \(theirs)")
+        for (a, b) in zip(mine, theirs) { #expect(abs(a.seconds - b.seconds) <= 2, "\(a) vs \(b)") }
+        #expect(Lab.must(try Lab.xk("uptime")).stdout.hasPrefix(Lab.must(try Lab.xl("uptime")).stdout.prefix { $0 != "\n" } + "\n"))
+        let short = Lab.must(try Lab.xk("uptime", "-s", Self.name)).stdout
+        #expect(short.hasPrefix(" ") && short.contains(" up ") && short.hasSuffix(", \(Self.name) (\(domid))\n"), "\(short)")
+        let json = try #require(try Lab.json(Lab.must(try Lab.xk("uptime", "--json", Self.name)).stdout) as? [[String: Any]])
+        #expect(json.first?["domid"] as? Int == domid && (json.first?["seconds"] as? Int ?? -1) >= 0, "\(json)")
+    }
+}
