@@ -48,6 +48,8 @@ public struct XK: ParsableCommand {
             ChannelListCommand.self,
             VTPMListCommand.self,
             USBListCommand.self,
+            USBControllerAttachCommand.self,
+            USBControllerDetachCommand.self,
             DmesgCommand.self,
             DebugKeysCommand.self,
             UptimeCommand.self,

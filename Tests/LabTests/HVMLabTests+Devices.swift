@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The HVM guest's CD-ROM drive and USB controller (issue 13), on the guest HVMLabTests boots
+/// The HVM guest's CD-ROM drive and USB controllers (issue 13), on the guest HVMLabTests boots
 /// anyway: it is created with disc 1 in drive hdc, its init reads the label of each disc put in
 /// (Scripts/lab/lib/guest-init), and xk and xl change and list the devices in turn. A drive left
 /// empty when a device model starts crashes Debian's QEMU 7.2 (lab notes), so the guest keeps a
@@ -79,14 +79,23 @@ extension HVMLabTests {
         try changeDisc("xk", "cd-insert", name, "hdc", discs[0], reads: "XKDISC1")
         _ = try D.sameTable("block-list", name)
 
-        // A USB controller of the device model's, added and taken by xl, listed alike.
-        Lab.must(try Lab.xl("usbctrl-attach", name, "type=devicemodel", "version=2", "ports=6"))
-        let usb = try D.sameTable("usb-list", name)
-        #expect(usb.contains("devicemodel") && usb.contains("  Port 6:"), "\(usb)")
-        let controllers = try Lab.json(Lab.must(try Lab.xk("usb-list", "--json", name)).stdout) as? [[String: Any]]
-        #expect((controllers?.first?["ports"] as? [Any])?.count == 6, "\(String(describing: controllers))")
-        Lab.must(try Lab.xl("usbctrl-detach", name, "0"))
+        // USB controllers of the device model's: each tool attaches one and the other takes it
+        // away; the lists agree. A controller libxl refuses (version 2 has 6 ports) leaves none.
+        let refused = try Lab.xk("usbctrl-attach", name, "type=devicemodel", "version=2", "ports=4")
+        #expect(refused.status == 1 && refused.stderr.contains("always 6"), "\(refused)")
         #expect(try D.sameTable("usb-list", name).isEmpty)
+        for (attacher, detacher) in [("xk", "xl"), ("xl", "xk")] {
+            Lab.must(try Lab.run(attacher == "xk" ? Lab.xk : "xl", ["usbctrl-attach", name, "type=devicemodel", "version=2", "ports=6"]))
+            let usb = try D.sameTable("usb-list", name)
+            #expect(usb.contains("devicemodel") && usb.contains("  Port 6:"), "\(attacher): \(usb)")
+            let controllers = try Lab.json(Lab.must(try Lab.xk("usb-list", "--json", name)).stdout) as? [[String: Any]]
+            #expect((controllers?.first?["ports"] as? [Any])?.count == 6, "\(String(describing: controllers))")
+            let devid = try #require(controllers?.first?["devid"] as? Int)
+            let missing = try Lab.xk("usbctrl-detach", name, "\(devid + 5)")
+            #expect(missing.status == 1 && missing.stderr.contains("has no USB controller \(devid + 5)"), "\(missing)")
+            Lab.must(try Lab.run(detacher == "xk" ? Lab.xk : "xl", ["usbctrl-detach", name, "\(devid)"]))
+            #expect(try D.sameTable("usb-list", name).isEmpty, "\(detacher) usbctrl-detach")
+        }
         // No channels or vTPMs: the same header from both.
         _ = try D.sameTable("channel-list", name)
         _ = try D.sameTable("vtpm-list", name)

@@ -48,6 +48,10 @@ import Testing
         #expect(eject.vdev == "hdc")
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["usb-list", "a", "b"]) }
         #expect(throws: (any Error).self) { try XK.parseAsRoot(["channel-list"]) }
+        let attach = try #require(try XK.parseAsRoot(["usbctrl-attach", "-n", "win", "type=devicemodel", "version=2"]) as? USBControllerAttachCommand)
+        #expect(attach.dryRun && attach.spec == ["type=devicemodel", "version=2"])
+        #expect((try XK.parseAsRoot(["usbctrl-detach", "win", "1"]) as? USBControllerDetachCommand)?.devid == 1)
+        #expect(throws: (any Error).self) { try XK.parseAsRoot(["usbctrl-detach", "win", "one"]) }
         let vtpm = try #require(try XK.parseAsRoot(["vtpm-list", "--json", "a", "b"]) as? VTPMListCommand)
         #expect(vtpm.json && vtpm.domains == ["a", "b"])
     }

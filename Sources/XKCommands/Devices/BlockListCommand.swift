@@ -24,14 +24,8 @@ struct BlockListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        let state = CommandState(options: global)
-        if !json { print(DeviceTables.blockHeader) }
-        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.disks(id) }
-        if json {
-            print(JSONValue.array(rows.map { DeviceTables.json($0.1, domain: $0.0) }).serialized())
-        } else {
-            for (_, disk) in rows { print(DeviceTables.blockRow(disk)) }
-        }
-        if failed { throw ExitCode.failure }
+        try listDevices(domains, global: global, json: json, header: DeviceTables.blockHeader,
+                        rows: { context, id throws(XenError) in try context.disks(id) }, line: DeviceTables.blockRow,
+                        object: { disk, domain, _ in DeviceTables.json(disk, domain: domain) })
     }
 }

@@ -22,14 +22,8 @@ struct ChannelListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        let state = CommandState(options: global)
-        if !json { print(DeviceTables.channelHeader) }
-        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.channels(id).map { (id, $0) } }
-        if json {
-            print(JSONValue.array(rows.map { DeviceTables.json($0.1.1, domain: $0.0, domid: Int($0.1.0.rawValue)) }).serialized())
-        } else {
-            for (_, row) in rows { print(DeviceTables.channelRow(row.1)) }
-        }
-        if failed { throw ExitCode.failure }
+        try listDevices(domains, global: global, json: json, header: DeviceTables.channelHeader,
+                        rows: { context, id throws(XenError) in try context.channels(id) }, line: DeviceTables.channelRow,
+                        object: { channel, domain, id in DeviceTables.json(channel, domain: domain, domid: Int(id.rawValue)) })
     }
 }

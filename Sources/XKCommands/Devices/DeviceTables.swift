@@ -1,6 +1,7 @@
 // xl's block-list and network-list tables, byte for byte (xl_block.c, xl_nic.c: the headers end
 // in padding spaces, and network-list's rows do not line up with its header), and xk's JSON for
 // the same rows. Operators' scripts parse xl's tables, so the format is xl's, quirks included.
+import ArgumentParser
 import XenKit
 
 enum DeviceTables {
@@ -58,6 +59,23 @@ enum DeviceTables {
             ("script", .optional(nic.script)), ("vifname", .optional(nic.interfaceName)),
         ])
     }
+}
+
+/// The run of the device list commands: xl's header, then each domain's rows (a domain that is
+/// not there is reported at once, the others still listed, and the exit status is then 1), or
+/// one JSON array of them all.
+func listDevices<Row>(_ domains: [String], global: GlobalOptions, json: Bool, header: String,
+                      rows: (XenContext, DomainID) throws(XenError) -> [Row], line: (Row) -> String,
+                      object: (Row, _ domain: String, DomainID) -> JSONValue) throws {
+    let state = CommandState(options: global)
+    if !json { print(header) }
+    let (listed, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try rows(state.context, id).map { (id, $0) } }
+    if json {
+        print(JSONValue.array(listed.map { object($0.1.1, $0.0, $0.1.0) }).serialized())
+    } else {
+        for (_, row) in listed { print(line(row.1)) }
+    }
+    if failed { throw ExitCode.failure }
 }
 
 /// For the list commands, which go on past a domain that is not there (as xl's do) and fail at

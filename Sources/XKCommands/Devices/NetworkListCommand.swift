@@ -23,14 +23,8 @@ struct NetworkListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        let state = CommandState(options: global)
-        if !json { print(DeviceTables.networkHeader) }
-        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.networkDevices(id) }
-        if json {
-            print(JSONValue.array(rows.map { DeviceTables.json($0.1, domain: $0.0) }).serialized())
-        } else {
-            for (_, nic) in rows { print(DeviceTables.networkRow(nic)) }
-        }
-        if failed { throw ExitCode.failure }
+        try listDevices(domains, global: global, json: json, header: DeviceTables.networkHeader,
+                        rows: { context, id throws(XenError) in try context.networkDevices(id) }, line: DeviceTables.networkRow,
+                        object: { nic, domain, _ in DeviceTables.json(nic, domain: domain) })
     }
 }

@@ -21,14 +21,8 @@ struct VTPMListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        let state = CommandState(options: global)
-        if !json { print(DeviceTables.vtpmHeader) }
-        let (rows, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try state.context.vtpms(id).map { (id, $0) } }
-        if json {
-            print(JSONValue.array(rows.map { DeviceTables.json($0.1.1, domain: $0.0, domid: Int($0.1.0.rawValue)) }).serialized())
-        } else {
-            for (_, row) in rows { print(DeviceTables.vtpmRow(row.1)) }
-        }
-        if failed { throw ExitCode.failure }
+        try listDevices(domains, global: global, json: json, header: DeviceTables.vtpmHeader,
+                        rows: { context, id throws(XenError) in try context.vtpms(id) }, line: DeviceTables.vtpmRow,
+                        object: { vtpm, domain, id in DeviceTables.json(vtpm, domain: domain, domid: Int(id.rawValue)) })
     }
 }

@@ -233,6 +233,23 @@ extension ConfigMapper {
 
     // MARK: - usbctrl, usbdev
 
+    /// One option of a usbctrl= item (or of xk usbctrl-attach's spec) into `controller`.
+    func parseUSBControllerOption(_ token: String, controller: UnsafeMutablePointer<libxl_device_usbctrl>,
+                                  index: Int, spec: String) throws(XenError) {
+        guard let (key, value) = Self.option(token) else {
+            throw itemError("usbctrl", index, spec, "unknown option '\(token)'")
+        }
+        switch key {
+        case "type":
+            guard libxl_usbctrl_type_from_string(value, &controller.pointee.type) == 0 else {
+                throw itemError("usbctrl", index, spec, "unknown type '\(value)'", hint: "use auto, pv, devicemodel or qusb")
+            }
+        case "version": controller.pointee.version = Self.atoi(value)
+        case "ports": controller.pointee.ports = Self.atoi(value)
+        default: throw itemError("usbctrl", index, spec, "unknown option '\(key)'", hint: "usbctrl takes type=, version= and ports=")
+        }
+    }
+
     mutating func mapUSB() throws(XenError) {
         let d = config
         if let specs = try file.list("usbctrl") {
@@ -242,18 +259,7 @@ extension ConfigMapper {
                 let controller = Self.extend(&d.pointee.usbctrls, &d.pointee.num_usbctrls) { libxl_device_usbctrl_init($0) }
                 controller.pointee.devid = Int32(index)
                 for token in Self.tokens(spec) {
-                    guard let (key, value) = Self.option(token) else {
-                        throw itemError("usbctrl", index, spec, "unknown option '\(token)'")
-                    }
-                    switch key {
-                    case "type":
-                        guard libxl_usbctrl_type_from_string(value, &controller.pointee.type) == 0 else {
-                            throw itemError("usbctrl", index, spec, "unknown type '\(value)'", hint: "use auto, pv, devicemodel or qusb")
-                        }
-                    case "version": controller.pointee.version = Self.atoi(value)
-                    case "ports": controller.pointee.ports = Self.atoi(value)
-                    default: throw itemError("usbctrl", index, spec, "unknown option '\(key)'", hint: "usbctrl takes type=, version= and ports=")
-                    }
+                    try parseUSBControllerOption(token, controller: controller, index: index, spec: spec)
                 }
             }
         }

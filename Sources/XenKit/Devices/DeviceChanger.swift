@@ -29,7 +29,7 @@ struct DeviceChanger<Control: DeviceControl> {
                            errno: code)
         }
         if case .failure(let failure) = control.addDisk(id, disk) {
-            var error = XenError.libxl(failure, operation: "attach '\(disk.text)' to \(label)", messages: failure.messages)
+            var error = XenError.libxl(failure, operation: "attach '\(disk.text)' to \(label)", messages: Self.reasons(failure.messages))
             if failure.code == LibxlCode.deviceExists {
                 error.code = .alreadyExists
                 error.hint = "\(vdev) is in use in \(label) (under another name?); see xk block-list \(id)"
@@ -46,7 +46,7 @@ struct DeviceChanger<Control: DeviceControl> {
                            hint: attached.isEmpty ? "it has no disks" : "its disks: " + attached.map(\.vdev).joined(separator: ", "))
         }
         if case .failure(let failure) = control.removeDisk(id, vdev: disk.vdev, removal) {
-            var error = XenError.libxl(failure, operation: "detach disk \(disk.vdev) from \(label)", messages: failure.messages)
+            var error = XenError.libxl(failure, operation: "detach disk \(disk.vdev) from \(label)", messages: Self.reasons(failure.messages))
             if failure.code == LibxlCode.timedOut, removal == .withConsent {
                 error.message = "\(label) did not release disk \(disk.vdev) within libxl's 10 s (the guest is using it, "
                     + "paused or not answering); it stays attached"
@@ -64,7 +64,7 @@ struct DeviceChanger<Control: DeviceControl> {
         }
         try checkBridge(nic)
         if case .failure(let failure) = control.addNIC(id, nic) {
-            var error = XenError.libxl(failure, operation: "attach '\(nic.text)' to \(label)", messages: failure.messages)
+            var error = XenError.libxl(failure, operation: "attach '\(nic.text)' to \(label)", messages: Self.reasons(failure.messages))
             if failure.code == LibxlCode.deviceExists { error.code = .alreadyExists }
             throw undo(error, kind: "network interface", listed: control.nics(id).map { $0.map { ($0.devid, String($0.devid)) } },
                        before: Set(before.map(\.devid))) { devid, _ in control.removeNIC(id, devid: devid, force: true) }
@@ -79,7 +79,27 @@ struct DeviceChanger<Control: DeviceControl> {
                                + attached.map { "\($0.devid) (\($0.mac))" }.joined(separator: ", "))
         }
         if case .failure(let failure) = control.removeNIC(id, devid: device.devid, force: false) {
-            throw XenError.libxl(failure, operation: "detach network interface \(device.devid) from \(label)", messages: failure.messages)
+            throw XenError.libxl(failure, operation: "detach network interface \(device.devid) from \(label)", messages: Self.reasons(failure.messages))
+        }
+    }
+
+    func attachUSBController(_ controller: borrowing USBControllerSpecification) throws(XenError) {
+        let before = try listed("list the USB controllers of \(label)", control.usbControllers(id))
+        if case .failure(let failure) = control.addUSBController(id, controller) {
+            let error = XenError.libxl(failure, operation: "attach USB controller '\(controller.text)' to \(label)", messages: Self.reasons(failure.messages))
+            throw undo(error, kind: "USB controller", listed: control.usbControllers(id).map { $0.map { ($0.devid, String($0.devid)) } },
+                       before: Set(before.map(\.devid))) { devid, _ in control.removeUSBController(id, devid: devid, force: true) }
+        }
+    }
+
+    func detachUSBController(_ devid: Int) throws(XenError) {
+        let attached = try listed("list the USB controllers of \(label)", control.usbControllers(id))
+        guard attached.contains(where: { $0.devid == devid }) else {
+            throw XenError(code: .invalidArgument, message: "\(label) has no USB controller \(devid)",
+                           hint: attached.isEmpty ? "it has none" : "its USB controllers: " + attached.map { "\($0.devid) (\($0.type))" }.joined(separator: ", "))
+        }
+        if case .failure(let failure) = control.removeUSBController(id, devid: devid, force: false) {
+            throw XenError.libxl(failure, operation: "detach USB controller \(devid) from \(label)", messages: Self.reasons(failure.messages))
         }
     }
 
@@ -108,7 +128,7 @@ struct DeviceChanger<Control: DeviceControl> {
         }
         let disc = try DiskSpecification(words: ["vdev=\(drive.vdev),access=r,devtype=cdrom,target=\(target ?? "")"])
         guard case .failure(let failure) = control.insertCD(id, disc) else { return }
-        var error = XenError.libxl(failure, operation: doing, messages: failure.messages)
+        var error = XenError.libxl(failure, operation: doing, messages: Self.reasons(failure.messages))
         switch control.disks(id) {
         case .success(let now):
             if let held = now.first(where: { $0.vdev == drive.vdev }) {
@@ -134,10 +154,17 @@ struct DeviceChanger<Control: DeviceControl> {
         }
     }
 
+    /// What libxl logged, without its closing "unable to add device" (libxl's device code
+    /// logs it after every failed add or remove), so that the hint is the reason before it.
+    static func reasons(_ messages: [String]) -> [String] {
+        let specific = messages.filter { !$0.contains("device_addrm_aocomplete") }
+        return specific.isEmpty ? messages : specific
+    }
+
     private func listed<T>(_ operation: String, _ result: Result<[T], LibxlFailure>) throws(XenError) -> [T] {
         switch result {
         case .success(let list): return list
-        case .failure(let failure): throw XenError.libxl(failure, operation: operation, messages: failure.messages)
+        case .failure(let failure): throw XenError.libxl(failure, operation: operation, messages: Self.reasons(failure.messages))
         }
     }
 
@@ -160,8 +187,11 @@ struct DeviceChanger<Control: DeviceControl> {
         guard !failures.isEmpty else { return error }
         var error = error
         error.message += "; and the half-attached \(kind) may remain: " + failures.joined(separator: ", ")
-        error.hint = kind == "disk" ? "check with xk block-list \(id) and take it with xk block-detach -f"
-                                    : "check with xk network-list \(id) and take it with xk network-detach"
+        error.hint = switch kind {
+        case "disk": "check with xk block-list \(id) and take it with xk block-detach -f"
+        case "network interface": "check with xk network-list \(id) and take it with xk network-detach"
+        default: "check with xk usb-list \(id) and take it with xk usbctrl-detach"
+        }
         return error
     }
 }

@@ -1,5 +1,5 @@
-// The seam under the device commands: what attaching and detaching disks and network
-// interfaces asks of libxl and of dom0, as a protocol. `LiveDeviceControl` is libxl and the
+// The seam under the device commands: what attaching and detaching disks, network interfaces
+// and USB controllers, and changing CDs, asks of libxl and of dom0, as a protocol. `LiveDeviceControl` is libxl and the
 // host; the unit tests put a fake in its place that can fail any call, or fail an add after the
 // device was half made, so that the undo and its own failure are tried at every step
 // (Tests/XenKitTests/Workflows/DeviceFaultMatrixTests.swift).
@@ -24,6 +24,12 @@ protocol DeviceControl {
     func addNIC(_ id: DomainID, _ nic: borrowing NetworkSpecification) -> Result<Void, LibxlFailure>
     /// `libxl_device_nic_remove`, or `_destroy` when `force`.
     func removeNIC(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure>
+    /// `libxl_device_usbctrl_list` + `_getinfo` + the device on each port.
+    func usbControllers(_ id: DomainID) -> Result<[USBController], LibxlFailure>
+    /// `libxl_device_usbctrl_add`.
+    func addUSBController(_ id: DomainID, _ controller: borrowing USBControllerSpecification) -> Result<Void, LibxlFailure>
+    /// `libxl_device_usbctrl_remove`, or `_destroy` when `force`.
+    func removeUSBController(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure>
     /// `libxl_cdrom_insert`: the disc `disk` names (an empty target ejects) into its drive.
     func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure>
     /// The errno of stat(2) on a backing file; nil when it is there.
@@ -60,6 +66,17 @@ struct LiveDeviceControl: DeviceControl {
 
     func removeNIC(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure> {
         call { Libxl.removeNIC($0, id, .devid(devid), force: force) }
+    }
+
+    func usbControllers(_ id: DomainID) -> Result<[USBController], LibxlFailure> { call { Libxl.usbControllers($0, id) } }
+
+    func addUSBController(_ id: DomainID, _ controller: borrowing USBControllerSpecification) -> Result<Void, LibxlFailure> {
+        let raw = controller.raw
+        return call { Libxl.addUSBController($0, id, raw) }
+    }
+
+    func removeUSBController(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure> {
+        call { Libxl.removeUSBController($0, id, devid: devid, force: force) }
     }
 
     func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure> {

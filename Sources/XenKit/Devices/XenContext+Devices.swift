@@ -94,6 +94,21 @@ extension XenContext {
             .changeMedium(vdev, to: image, domainType: type)
     }
 
+    /// Attaches a USB controller to a running domain, as `xl usbctrl-attach` does.
+    ///
+    /// - Throws: ``XenError`` when libxl or the device model refuses it; then the domain has
+    ///   no more controllers than before the call.
+    /// The corresponding libxl function is `libxl_device_usbctrl_add`.
+    public func attachUSBController(_ id: DomainID, _ controller: borrowing USBControllerSpecification) throws(XenError) {
+        try changer(id).attachUSBController(controller)
+    }
+
+    /// Detaches a USB controller (by device id), and the devices on it, as `xl usbctrl-detach` does.
+    /// The corresponding libxl function is `libxl_device_usbctrl_remove`.
+    public func detachUSBController(_ id: DomainID, devid: Int) throws(XenError) {
+        try changer(id).detachUSBController(devid)
+    }
+
     /// The domain's channels, as `xl channel-list` lists them.
     public func channels(_ id: DomainID) throws(XenError) -> [ChannelDevice] {
         _ = try domain(id)

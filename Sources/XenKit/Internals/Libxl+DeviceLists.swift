@@ -1,6 +1,6 @@
 // Raw libxl calls for the devices xk lists but does not build itself: a domain's channels
 // (xl channel-list), virtual TPMs (xl vtpm-list) and USB controllers with the host devices on
-// their ports (xl usb-list); and the medium of an HVM guest's CD-ROM drive (xl cd-insert,
+// their ports (xl usb-list, usbctrl-attach, usbctrl-detach); and the medium of an HVM guest's CD-ROM drive (xl cd-insert,
 // cd-eject). What libxl lists is copied into Swift values here and freed at once.
 internal import CXen
 
@@ -63,6 +63,24 @@ extension Libxl {
                 backendPath: info.backend.map { String(cString: $0) } ?? ""))
         }
         return .success(result)
+    }
+
+    /// `libxl_device_usbctrl_add`: for a device model's controller, a QMP device_add.
+    static func addUSBController(_ ctx: OpaquePointer, _ id: DomainID,
+                                 _ controller: UnsafeMutablePointer<libxl_device_usbctrl>) -> Result<Void, LibxlFailure> {
+        check(libxl_device_usbctrl_add(ctx, id.rawValue, controller, nil))
+    }
+
+    /// Finds the controller by device id and removes it (`libxl_device_usbctrl_remove`, which
+    /// takes its devices off first), or at once with `force` (`_destroy`, to undo an attach).
+    static func removeUSBController(_ ctx: OpaquePointer, _ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure> {
+        var controller = libxl_device_usbctrl()
+        libxl_device_usbctrl_init(&controller)
+        defer { libxl_device_usbctrl_dispose(&controller) }
+        let rc = libxl_devid_to_device_usbctrl(ctx, id.rawValue, Int32(clamping: devid), &controller)
+        guard rc == 0 else { return .failure(LibxlFailure(code: rc)) }
+        return force ? check(libxl_device_usbctrl_destroy(ctx, id.rawValue, &controller, nil))
+                     : check(libxl_device_usbctrl_remove(ctx, id.rawValue, &controller, nil))
     }
 
     /// The domain's USB controllers, each with the host device on each of its ports

@@ -68,3 +68,28 @@ import Testing
         #expect(Self.change(host, "hdc", "/srv/new.iso")?.message.contains("what the drive holds now could not be read") == true)
     }
 }
+
+/// xk usbctrl-attach and usbctrl-detach over the seam, beyond the fault matrix: the spec is the
+/// config file's, and a controller the domain does not have is refused naming those it has.
+@Suite struct USBControllerChangeTests {
+    @Test func specsAndRefusals() throws {
+        let spec = try USBControllerSpecification(words: ["type=devicemodel,version=2", "ports=6"])
+        let json = try spec.json()
+        #expect(spec.type == "devicemodel" && json.contains("\"ports\": 6"), "\(json)")
+        #expect(throws: XenError.self) { _ = try USBControllerSpecification(words: ["type=usb3"]) }
+        #expect(throws: XenError.self) { _ = try USBControllerSpecification(words: ["speed=2"]) }
+        let host = DeviceFaultMatrixTests.prepared([:])
+        do {
+            try DeviceFaultMatrixTests.changer(host).detachUSBController(3)
+            Issue.record("detached")
+        } catch {
+            #expect(error.message == "domain 'web' (5) has no USB controller 3" && error.hint == "its USB controllers: 0 (qusb)", "\(error)")
+        }
+        let logged = ["libxl: error: libxl_usb.c:98:libxl__device_usbctrl_setdefault: Number of ports for USB controller of version 2 is always 6",
+                      "libxl: error: libxl_device.c:1486:device_addrm_aocomplete: unable to add device"]
+        #expect(DeviceChanger<FakeDevices>.reasons(logged) == [logged[0]])
+        #expect(DeviceChanger<FakeDevices>.reasons([logged[1]]) == [logged[1]])
+        try DeviceFaultMatrixTests.changer(host).detachUSBController(0)
+        #expect(host.controllers.isEmpty && host.calls.last == "removeUSBController(0, force: false)")
+    }
+}

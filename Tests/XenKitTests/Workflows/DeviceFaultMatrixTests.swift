@@ -7,6 +7,7 @@ final class FakeDevices: DeviceControl {
     enum Fault { case error, partial }
     var disks: [BlockDevice] = []
     var nics: [NetworkDevice] = []
+    var controllers: [USBController] = []
     var faults: [Int: Fault] = [:]
     var calls: [String] = []
     var missingFiles: Set<String> = []
@@ -67,6 +68,26 @@ final class FakeDevices: DeviceControl {
         return .success(())
     }
 
+    func usbControllers(_ id: DomainID) -> Result<[USBController], LibxlFailure> {
+        fault("usbControllers") == nil ? .success(controllers) : .failure(LibxlFailure(code: -3))
+    }
+
+    func addUSBController(_ id: DomainID, _ controller: borrowing USBControllerSpecification) -> Result<Void, LibxlFailure> {
+        let made = USBController(devid: (controllers.map(\.devid).max() ?? -1) + 1, type: controller.type, backendDomain: 0,
+                                 state: 1, version: 2, portCount: 6, ports: [])
+        switch fault("addUSBController") {
+        case nil: controllers.append(made); return .success(())
+        case .partial: controllers.append(made); return .failure(LibxlFailure(code: -3))
+        case .error: return .failure(LibxlFailure(code: -3))
+        }
+    }
+
+    func removeUSBController(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure> {
+        guard fault("removeUSBController(\(devid), force: \(force))") == nil else { return .failure(LibxlFailure(code: -3)) }
+        controllers.removeAll { $0.devid == devid }
+        return .success(())
+    }
+
     func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure> {
         let vdev = disk.vdev, target = disk.target
         guard let index = disks.firstIndex(where: { $0.vdev == vdev }) else { return .failure(LibxlFailure(code: -3)) }
@@ -92,6 +113,7 @@ final class FakeDevices: DeviceControl {
         let host = FakeDevices()
         host.disks = [FakeDevices.disk("xvda", devid: 51712)]
         host.nics = [FakeDevices.nic(0, mac: "00:16:3e:00:00:01")]
+        host.controllers = [USBController(devid: 0, type: "qusb", backendDomain: 0, state: 4, version: 2, portCount: 2, ports: [])]
         host.faults = faults
         return host
     }
@@ -107,22 +129,29 @@ final class FakeDevices: DeviceControl {
 
     static func attach(_ kind: String, _ faults: [Int: FakeDevices.Fault]) throws -> [String] {
         let host = prepared(faults)
-        let disksBefore = host.disks, nicsBefore = host.nics
+        let disksBefore = host.disks, nicsBefore = host.nics, controllersBefore = host.controllers
         var failure: XenError?
         do {
-            if kind == "disk" {
-                try changer(host).attachDisk(try DiskSpecification(words: ["/srv/b.img,raw,xvdb,w"]))
-            } else {
-                try changer(host).attachNetwork(try NetworkSpecification(words: ["bridge=br0", "mac=00:16:3e:00:00:02"]))
+            switch kind {
+            case "disk": try changer(host).attachDisk(try DiskSpecification(words: ["/srv/b.img,raw,xvdb,w"]))
+            case "nic": try changer(host).attachNetwork(try NetworkSpecification(words: ["bridge=br0", "mac=00:16:3e:00:00:02"]))
+            default: try changer(host).attachUSBController(try USBControllerSpecification(words: ["type=devicemodel", "version=2"]))
             }
         } catch {
             failure = error
         }
-        return kind == "disk" ? violations(disksBefore, host.disks, failure, added: 1) + (host.nics == nicsBefore ? [] : ["nics changed"])
-                              : violations(nicsBefore, host.nics, failure, added: 1) + (host.disks == disksBefore ? [] : ["disks changed"])
+        let others = (kind == "disk" || host.disks == disksBefore ? [] : ["disks changed"])
+            + (kind == "nic" || host.nics == nicsBefore ? [] : ["nics changed"])
+            + (kind == "usbctrl" || host.controllers == controllersBefore ? [] : ["USB controllers changed"])
+        let own: [String] = switch kind {
+        case "disk": violations(disksBefore, host.disks, failure, added: 1)
+        case "nic": violations(nicsBefore, host.nics, failure, added: 1)
+        default: violations(controllersBefore, host.controllers, failure, added: 1)
+        }
+        return others + own
     }
 
-    @Test(arguments: ["disk", "nic"]) func everyFaultAndPairOfFaults(kind: String) throws {
+    @Test(arguments: ["disk", "nic", "usbctrl"]) func everyFaultAndPairOfFaults(kind: String) throws {
         let calls = 6
         var runs = 0
         for first in 0..<calls {
