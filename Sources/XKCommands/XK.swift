@@ -55,6 +55,7 @@ public struct XK: ParsableCommand {
             UptimeCommand.self,
             SysrqCommand.self,
             TriggerCommand.self,
+            DumpCoreCommand.self,
             SaveCommand.self,
             RestoreCommand.self,
             MigrateCommand.self,

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// xl's diagnostic and rescue verbs (issue 14) on the real hypervisor, beside xl: the
-/// hypervisor's log and debug keys, a guest's SysRq key, triggers and uptimes. One PV guest.
+/// hypervisor's log and debug keys, a guest's SysRq key, triggers, its core and uptimes. One PV
+/// guest.
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct RescueLabTests {
     typealias L = LifecycleLabTests
@@ -24,6 +25,23 @@ struct RescueLabTests {
             guard parts.count == 3 else { return nil }
             return (String(words[0]), id, days * 86400 + parts[0] * 3600 + parts[1] * 60 + parts[2])
         }
+    }
+
+    /// The Xen header note of an ELF core (XEN_ELFNOTE_DUMPCORE_HEADER: magic, vCPUs, pages),
+    /// found in its first MiB; nil when the file is not an ELF core or has none.
+    static func coreHeader(_ path: String) throws -> (magic: UInt64, vcpus: UInt64, pages: UInt64)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let bytes = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
+        // "\x7fELF", and e_type ET_CORE (4), little-endian.
+        guard bytes.count > 64, bytes[0..<4] == [0x7f, 0x45, 0x4c, 0x46], bytes[16] == 4, bytes[17] == 0 else { return nil }
+        // namesz 4, descsz 32, type 0x2000001, name "Xen\0".
+        let note: [UInt8] = [4, 0, 0, 0, 32, 0, 0, 0, 1, 0, 0, 2, 0x58, 0x65, 0x6e, 0]
+        guard let start = (0...(bytes.count - note.count - 32)).first(where: { bytes[$0..<($0 + note.count)].elementsEqual(note) }) else { return nil }
+        func word(_ index: Int) -> UInt64 {
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[start + note.count + index * 8 + $1]) << (8 * UInt64($1)) }
+        }
+        return (word(0), word(1), word(2))
     }
 
     @Test func logKeysSysrqTriggersAndUptimesBesideXl() throws {
@@ -79,6 +97,31 @@ struct RescueLabTests {
         let uptime = MigrationLabTests.uptimes(Self.name).last ?? 0
         #expect(L.eventually(30) { (MigrationLabTests.uptimes(Self.name).last ?? 0) > uptime + 2 }, "the guest stopped")
         #expect(try S.domid(Self.name) == domid)
+
+        // dump-core: an ELF core, the owner's only, whose Xen header note counts the vCPUs and
+        // pages as in xl's core of the same guest.
+        defer { for file in ["/tmp/xk-lab.core", "/tmp/xl-lab.core"] { unlink(file) } }
+        Lab.must(try Lab.run(Lab.xk, ["dump-core", Self.name, "/tmp/xk-lab.core"], timeout: 300))
+        Lab.must(try Lab.run("xl", ["dump-core", Self.name, "/tmp/xl-lab.core"], timeout: 300))
+        let mode = try FileManager.default.attributesOfItem(atPath: "/tmp/xk-lab.core")[.posixPermissions] as? Int
+        #expect(mode == 0o600, "\(String(describing: mode))")
+        let core = try #require(try Self.coreHeader("/tmp/xk-lab.core"), "no ELF core with a Xen header note")
+        let reference = try #require(try Self.coreHeader("/tmp/xl-lab.core"))
+        #expect(core.magic == 0xF00F_EBED && core.vcpus == reference.vcpus && core.vcpus >= 1, "\(core) vs \(reference)")
+        #expect(core.pages > 0 && abs(Int(core.pages) - Int(reference.pages)) <= Int(reference.pages) / 20, "\(core) vs \(reference)")
+        // A dump that cannot finish (its file system is full) fails, and leaves the earlier file
+        // at that path as it was and nothing beside it; a folder that is not there is named.
+        let small = "/tmp/xk-small"
+        mkdir(small, 0o755)
+        Lab.must(try Lab.run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", small]))
+        defer { _ = try? Lab.run("umount", [small]) }
+        try "earlier\n".write(toFile: small + "/guest.core", atomically: false, encoding: .utf8)
+        let full = try Lab.run(Lab.xk, ["dump-core", Self.name, small + "/guest.core"], timeout: 300)
+        #expect(full.status == 1 && full.stderr.contains("cannot dump the core of domain 'lab-pv'"), "\(full)")
+        #expect(try String(contentsOfFile: small + "/guest.core", encoding: .utf8) == "earlier\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: small) == ["guest.core"])
+        let nowhere = try Lab.xk("dump-core", Self.name, "/tmp/xk-no-such-folder/x.core")
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("no folder /tmp/xk-no-such-folder"), "\(nowhere)")
 
         // uptime: the same domains and ids as xl's, the times within 2 s of xl's.
         let mine = Self.uptimes(Lab.must(try Lab.xk("uptime")).stdout)

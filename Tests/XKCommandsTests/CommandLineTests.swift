@@ -35,7 +35,7 @@ import Testing
                           "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach", "network-list",
                           "cd-insert", "cd-eject", "channel-list", "vtpm-list", "usb-list", "usbctrl-attach", "usbctrl-detach",
-                          "dmesg", "debug-keys", "uptime", "sysrq", "trigger", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
+                          "dmesg", "debug-keys", "uptime", "sysrq", "trigger", "dump-core", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
                           "monitor", "top", "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-watch"])
     }
 

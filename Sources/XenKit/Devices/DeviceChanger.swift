@@ -127,8 +127,22 @@ struct DeviceChanger<Control: DeviceControl> {
             throw XenError(code: .invalidArgument, message: "cannot \(doing): \(target): \(String(cString: strerror(code)))", errno: code)
         }
         let disc = try DiskSpecification(words: ["vdev=\(drive.vdev),access=r,devtype=cdrom,target=\(target ?? "")"])
-        guard case .failure(let failure) = control.insertCD(id, disc) else { return }
+        // A guest that has the drive open keeps its tray locked, and the device model refuses
+        // the eject "until the tray opens": its eject request asks the guest to open it, so
+        // asking again a moment later is what the device model itself says to do. xl fails.
+        var attempts = 1
+        var result = control.insertCD(id, disc)
+        while case .failure(let failure) = result, Self.trayLocked(failure.messages), attempts < Self.lockedAttempts {
+            control.pause(seconds: 1)
+            attempts += 1
+            result = control.insertCD(id, disc)
+        }
+        guard case .failure(let failure) = result else { return }
         var error = XenError.libxl(failure, operation: doing, messages: Self.reasons(failure.messages))
+        if Self.trayLocked(failure.messages) {
+            error.hint = "the guest keeps the drive locked (it has it open, or mounted): asked \(attempts) times over \(attempts - 1) s; "
+                + "unmount it in the guest, or eject it there"
+        }
         switch control.disks(id) {
         case .success(let now):
             if let held = now.first(where: { $0.vdev == drive.vdev }) {
@@ -152,6 +166,15 @@ struct DeviceChanger<Control: DeviceControl> {
                            hint: nic.bridge == nil ? "name one with bridge=, or set vif.default.bridge in xl.conf"
                                                    : "create it first (ip link add \(bridge) type bridge) or name another")
         }
+    }
+
+    /// How many times a change is asked for while the guest keeps the tray locked.
+    static var lockedAttempts: Int { 10 }
+
+    /// Whether the device model refused because the guest keeps the tray locked (QEMU's
+    /// "Device 'ide-5632' is locked and force was not specified, wait for tray to open and try again").
+    static func trayLocked(_ messages: [String]) -> Bool {
+        messages.contains { $0.contains("is locked") && $0.contains("try again") }
     }
 
     /// What libxl logged, without its closing "unable to add device" (libxl's device code

@@ -32,6 +32,8 @@ protocol DeviceControl {
     func removeUSBController(_ id: DomainID, devid: Int, force: Bool) -> Result<Void, LibxlFailure>
     /// `libxl_cdrom_insert`: the disc `disk` names (an empty target ejects) into its drive.
     func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure>
+    /// Waits before asking again (a drive the guest keeps locked).
+    func pause(seconds: Double)
     /// The errno of stat(2) on a backing file; nil when it is there.
     func statError(_ path: String) -> Int32?
     /// Whether dom0 has a bridge of this name.
@@ -83,6 +85,8 @@ struct LiveDeviceControl: DeviceControl {
         let raw = disk.raw
         return call { Libxl.insertCD($0, id, raw) }
     }
+
+    func pause(seconds: Double) { usleep(UInt32(seconds * 1_000_000)) }
 
     func statError(_ path: String) -> Int32? {
         var status = stat()

@@ -49,6 +49,22 @@ import Testing
         #expect(host.calls.filter { $0.hasPrefix("insertCD") } == ["insertCD(hdc, /srv/new.iso)", "insertCD(hdc, )"])
     }
 
+    /// A guest that has the drive open keeps the tray locked: the change is asked for again,
+    /// a second apart, until the guest lets go, or fails after 10 tries saying why.
+    @Test func aLockedTrayIsAskedAgainThenNamed() {
+        let host = Self.host()
+        host.trayLockedFor = 3
+        #expect(Self.change(host, "hdc", "/srv/new.iso") == nil)
+        #expect(host.disks[1].target == "/srv/new.iso")
+        #expect(host.calls.filter { $0 == "pause" }.count == 3)
+        let stuck = Self.host()
+        stuck.trayLockedFor = 100
+        let error = Self.change(stuck, "hdc", nil)
+        #expect(error?.hint?.contains("keeps the drive locked") == true && error?.hint?.contains("asked 10 times over 9 s") == true,
+                "\(String(describing: error))")
+        #expect(stuck.calls.filter { $0 == "insertCD(locked)" }.count == 10)
+    }
+
     /// Each call of the change failing in turn: the error says what the drive holds afterwards,
     /// or that this could not be read.
     @Test func aFailedChangeSaysWhatTheDriveHolds() {

@@ -8,6 +8,8 @@ final class FakeDevices: DeviceControl {
     var disks: [BlockDevice] = []
     var nics: [NetworkDevice] = []
     var controllers: [USBController] = []
+    /// How many more CD changes the guest refuses with its tray locked.
+    var trayLockedFor = 0
     var faults: [Int: Fault] = [:]
     var calls: [String] = []
     var missingFiles: Set<String> = []
@@ -91,6 +93,13 @@ final class FakeDevices: DeviceControl {
     func insertCD(_ id: DomainID, _ disk: borrowing DiskSpecification) -> Result<Void, LibxlFailure> {
         let vdev = disk.vdev, target = disk.target
         guard let index = disks.firstIndex(where: { $0.vdev == vdev }) else { return .failure(LibxlFailure(code: -3)) }
+        if trayLockedFor > 0 {
+            trayLockedFor -= 1
+            calls.append("insertCD(locked)")
+            return .failure(LibxlFailure(code: -28, messages: [
+                "libxl: error: libxl_qmp.c:1837:qmp_ev_parse_error_messages: Domain 5:Device 'ide-5632' is locked and force was not specified, wait for tray to open and try again",
+            ]))
+        }
         switch fault("insertCD(\(vdev), \(target))") {
         case nil: disks[index].target = target; return .success(())
         case .partial: disks[index].target = ""; return .failure(LibxlFailure(code: -3))   // ejected, not inserted
@@ -98,6 +107,7 @@ final class FakeDevices: DeviceControl {
         }
     }
 
+    func pause(seconds: Double) { calls.append("pause") }
     func statError(_ path: String) -> Int32? { missingFiles.contains(path) ? 2 : nil }
     func hasBridge(_ name: String) -> Bool { bridges.contains(name) }
 }
