@@ -23,11 +23,6 @@ enum DeviceTables {
         .map { left($0.0, $0.1) }.joined(separator: " ")
         + " " + String(repeating: " ", count: 5 - "tx-".count) + "tx-/" + left("rx-ring-ref", 5) + " " + left("BE-path", 30)
 
-    /// printf's %-Ns: the text, padded with spaces to at least `width`.
-    static func left(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - text.count))
-    }
-
     static func networkRow(_ nic: NetworkDevice) -> String {
         cFormat("%-3d %-2d ", CInt(truncatingIfNeeded: nic.devid), CInt(truncatingIfNeeded: nic.backendDomain))
             + nic.mac

@@ -40,13 +40,13 @@ struct UptimeCommand: ParsableCommand {
             }).serialized())
             return
         }
-        if !short { print(DeviceTables.left("Name", 33) + "   ID Uptime") }   // "%-33s %4s %s"
+        if !short { print(left("Name", 33) + "   ID Uptime") }   // "%-33s %4s %s"
         let now = Self.clock()
         for uptime in uptimes {
             if short {
                 print(" \(now) up \(Self.duration(uptime.seconds, short: true)), \(uptime.name) (\(uptime.id.rawValue))")
             } else {
-                print(DeviceTables.left(uptime.name, 33) + cFormat(" %4d ", CInt(truncatingIfNeeded: uptime.id.rawValue))
+                print(left(uptime.name, 33) + cFormat(" %4d ", CInt(truncatingIfNeeded: uptime.id.rawValue))
                       + Self.duration(uptime.seconds, short: false))
             }
         }

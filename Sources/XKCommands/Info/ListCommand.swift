@@ -111,7 +111,6 @@ extension ListCommand {
             }).serialized())
         } else {
             func row(_ name: String, _ autostart: String, _ order: String, _ id: String) -> String {
-                func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - text.count, 0)) }
                 func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(width - text.count, 0)) + text }
                 return left(name, 40) + " " + left(autostart, 9) + " " + right(order, 5) + " " + right(id, 5)
             }

@@ -21,6 +21,11 @@ func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
     }
 }
 
+/// printf's %-Ns: the text, padded with spaces to at least `width` (xl's column layouts).
+func left(_ text: String, _ width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
+}
+
 /// Writes to standard error (diagnostics never go to stdout, which scripts parse).
 func printError(_ text: String, terminator: String = "\n") {
     _ = (text + terminator).withCString { write(STDERR_FILENO, $0, strlen($0)) }

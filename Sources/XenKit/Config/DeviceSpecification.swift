@@ -122,30 +122,24 @@ public struct NetworkSpecification: ~Copyable {
     /// - Throws: ``XenError`` naming the word and the bad option.
     public init(words: [String], defaults: Defaults = Defaults()) throws(XenError) {
         text = words.joined(separator: " ")
-        let file = try XLConfigFile(source: "command line", text: "")
         // ConfigMapper's vif code fills a device of a domain config: a scratch config here,
         // whose one device is then moved out.
-        let scratch = UnsafeMutablePointer<libxl_domain_config>.allocate(capacity: 1)
-        libxl_domain_config_init(scratch)
-        defer {
-            libxl_domain_config_dispose(scratch)
-            scratch.deallocate()
-        }
-        var mapper = ConfigMapper(file: file, config: scratch, options: .init(checkFiles: false))
-        let nic = ConfigMapper.extend(&scratch.pointee.nics, &scratch.pointee.num_nics) { libxl_device_nic_init($0) }
-        if let bridge = defaults.bridge { mapper.setString(&nic.pointee.bridge, bridge) }
-        if let script = defaults.script { mapper.setString(&nic.pointee.script, script) }
-        if let gateway = defaults.gatewayDevice { mapper.setString(&nic.pointee.gatewaydev, gateway) }
-        if let backend = defaults.backend { mapper.setString(&nic.pointee.backend_domname, backend) }
-        for (index, word) in words.enumerated() {
-            for token in ConfigMapper.tokens(word) {
-                try mapper.parseNICOption(token, nic: nic, index: index, spec: word)
+        (raw, warnings) = try ConfigMapper.onScratchConfig { (mapper: inout ConfigMapper, scratch) throws(XenError) in
+            let nic = ConfigMapper.extend(&scratch.pointee.nics, &scratch.pointee.num_nics) { libxl_device_nic_init($0) }
+            if let bridge = defaults.bridge { mapper.setString(&nic.pointee.bridge, bridge) }
+            if let script = defaults.script { mapper.setString(&nic.pointee.script, script) }
+            if let gateway = defaults.gatewayDevice { mapper.setString(&nic.pointee.gatewaydev, gateway) }
+            if let backend = defaults.backend { mapper.setString(&nic.pointee.backend_domname, backend) }
+            for (index, word) in words.enumerated() {
+                for token in ConfigMapper.tokens(word) {
+                    try mapper.parseNICOption(token, nic: nic, index: index, spec: word)
+                }
             }
+            let moved = UnsafeMutablePointer<libxl_device_nic>.allocate(capacity: 1)
+            moved.initialize(to: nic.pointee)   // the strings move with it
+            libxl_device_nic_init(nic)          // so the scratch config frees none of them
+            return (moved, mapper.warnings)
         }
-        raw = .allocate(capacity: 1)
-        raw.initialize(to: nic.pointee)     // the strings move with it
-        libxl_device_nic_init(nic)          // so the scratch config frees none of them
-        warnings = mapper.warnings
     }
 
     deinit {
@@ -175,6 +169,25 @@ public struct NetworkSpecification: ~Copyable {
         }
         defer { free(text) }
         return String(cString: text)
+    }
+}
+
+extension ConfigMapper {
+    /// Runs `body` with a mapper over an empty command-line "file" and a scratch domain config,
+    /// disposed afterwards: how a device spec given on the command line reuses the config
+    /// file's parsers (whose errors name the word and the bad option).
+    static func onScratchConfig<T>(
+        _ body: (inout ConfigMapper, UnsafeMutablePointer<libxl_domain_config>) throws(XenError) -> T
+    ) throws(XenError) -> T {
+        let file = try XLConfigFile(source: "command line", text: "")
+        let scratch = UnsafeMutablePointer<libxl_domain_config>.allocate(capacity: 1)
+        libxl_domain_config_init(scratch)
+        defer {
+            libxl_domain_config_dispose(scratch)
+            scratch.deallocate()
+        }
+        var mapper = ConfigMapper(file: file, config: scratch, options: .init(checkFiles: false))
+        return try body(&mapper, scratch)
     }
 }
 

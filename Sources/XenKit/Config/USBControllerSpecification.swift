@@ -22,28 +22,22 @@ public struct USBControllerSpecification: ~Copyable {
     /// - Throws: ``XenError`` naming the word and the bad option.
     public init(words: [String]) throws(XenError) {
         text = words.joined(separator: " ")
-        let file = try XLConfigFile(source: "command line", text: "")
-        let scratch = UnsafeMutablePointer<libxl_domain_config>.allocate(capacity: 1)
-        libxl_domain_config_init(scratch)
-        defer {
-            libxl_domain_config_dispose(scratch)
-            scratch.deallocate()
-        }
-        let mapper = ConfigMapper(file: file, config: scratch, options: .init(checkFiles: false))
-        let controller = UnsafeMutablePointer<libxl_device_usbctrl>.allocate(capacity: 1)
-        libxl_device_usbctrl_init(controller)
-        do {
-            for (index, word) in words.enumerated() {
-                for token in ConfigMapper.tokens(word) {
-                    try mapper.parseUSBControllerOption(token, controller: controller, index: index, spec: word)
+        raw = try ConfigMapper.onScratchConfig { (mapper: inout ConfigMapper, _) throws(XenError) in
+            let controller = UnsafeMutablePointer<libxl_device_usbctrl>.allocate(capacity: 1)
+            libxl_device_usbctrl_init(controller)
+            do throws(XenError) {
+                for (index, word) in words.enumerated() {
+                    for token in ConfigMapper.tokens(word) {
+                        try mapper.parseUSBControllerOption(token, controller: controller, index: index, spec: word)
+                    }
                 }
+            } catch {
+                libxl_device_usbctrl_dispose(controller)
+                controller.deallocate()
+                throw error
             }
-        } catch {
-            libxl_device_usbctrl_dispose(controller)
-            controller.deallocate()
-            throw error
+            return controller
         }
-        raw = controller
     }
 
     deinit {
