@@ -35,7 +35,7 @@ struct DefineCommand: ParsableCommand {
         let state = CommandState(options: global)
         // The host's CPU layout when Xen is here; a definition can also be made elsewhere.
         let host = try? state.context.hostTopology()
-        let options = DomainConfiguration.LoadOptions(overrides: overrides, strict: strict, checkFiles: true, host: host)
+        let options = DomainConfiguration.LoadOptions(overrides: overrides, strict: strict, checkFiles: true, host: host, xlConf: try state.xlConf())
         let defined = try DefinitionStore().define(path: file, options: options)
         if !quiet {
             for warning in defined.warnings { state.warn(warning) }

@@ -67,8 +67,9 @@ struct CreateCommand: ParsableCommand {
         // The host's CPU layout sizes affinity maps as xl does; a dry run without Xen goes on
         // without it (the mapper then assumes a host and says so).
         let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()
+        // xl reads xl.conf for -N too: its claim_mode and grant defaults are in the JSON.
         let options = DomainConfiguration.LoadOptions(
-            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles, host: host)
+            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles, host: host, xlConf: try state.xlConf())
         if !quiet && !json { printError("Parsing config from \(file)") }   // as xl, also with -n
         let config = try DomainConfiguration.load(path: file, options: options)
         if !quiet {
@@ -79,7 +80,7 @@ struct CreateCommand: ParsableCommand {
             return
         }
         let context = try state.context
-        let id = try context.create(config, paused: paused)
+        let id = try context.create(config, paused: paused, memory: try state.memoryPolicy())
         if json {
             print(JSONValue.object([
                 ("name", .string(config.name)), ("domid", .uint(UInt64(id.rawValue))),

@@ -49,10 +49,10 @@ struct RestoreCommand: ParsableCommand {
         }
         var config: DomainConfiguration?
         if let configFile {
-            let options = DomainConfiguration.LoadOptions(checkFiles: true, host: try? context.hostTopology())
+            let options = DomainConfiguration.LoadOptions(checkFiles: true, host: try? context.hostTopology(), xlConf: try state.xlConf())
             config = try DomainConfiguration.load(path: configFile, options: options)
         }
-        let (id, name) = try context.restore(from: saveFile, config: config, paused: paused)
+        let (id, name) = try context.restore(from: saveFile, config: config, paused: paused, memory: try state.memoryPolicy())
         if json {
             print(JSONValue.object([
                 ("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("paused", .bool(paused)),

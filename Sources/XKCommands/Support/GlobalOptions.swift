@@ -26,6 +26,7 @@ public struct GlobalOptions: ParsableArguments {
 final class CommandState {
     let options: GlobalOptions
     private var openedContext: XenContext?
+    private var loadedXLConf: XLConf?
 
     init(options: GlobalOptions) { self.options = options }
 
@@ -38,9 +39,25 @@ final class CommandState {
         }
     }
 
+    /// /etc/xen/xl.conf, read once; its warnings (unknown keys, keys xk does not act on) go
+    /// to stderr then. A host without it has xl's defaults.
+    func xlConf() throws(XenError) -> XLConf {
+        if let loadedXLConf { return loadedXLConf }
+        let conf = try XLConf.load()
+        for warning in conf.warnings { warn(warning) }
+        loadedXLConf = conf
+        return conf
+    }
+
+    /// How builds make room in memory on this host (xl.conf's autoballoon, resolved).
+    func memoryPolicy() throws(XenError) -> MemoryPolicy {
+        try context.memoryPolicy(xlConf())
+    }
+
     /// For the commands that build domains (a PV guest's bootloader runs as they build it):
     /// the XSA-443 restriction that /etc/xen/xl.conf asks for, set before libxl can run one.
     func restrictBootloaders() throws(XenError) {
+        _ = try xlConf()   // a bad xl.conf stops here, its warnings printed once
         let set = try BootloaderRestriction.applyToProcess()
         if options.verbose > 0, !set.isEmpty { printError("xk: " + BootloaderRestriction.describe(set)) }
     }
@@ -56,7 +73,7 @@ final class CommandState {
     /// An xl.cfg read as the libxl JSON that a save file or a migration stream carries (the
     /// CONFIG of xl save and xl migrate -C). Its files are checked where it is used, not here.
     func configJSON(_ path: String) throws(XenError) -> String {
-        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology())
+        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology(), xlConf: try xlConf())
         let config = try DomainConfiguration.load(path: path, options: options)
         for warning in config.warnings { warn(warning) }
         return try config.json()

@@ -71,10 +71,10 @@ enum ConfigKeys {
     ]
 
     /// The known key nearest to `key` by edit distance, if any is near enough to be a typo.
-    static func nearest(to key: String) -> String? {
+    static func nearest(to key: String, among keys: Set<String> = known) -> String? {
         let limit = max(2, key.count / 3)
         var best: (key: String, distance: Int)?
-        for candidate in known.sorted() {
+        for candidate in keys.sorted() {
             let distance = editDistance(key, candidate)
             if distance <= limit, distance < (best?.distance ?? .max) {
                 best = (candidate, distance)

@@ -50,17 +50,19 @@ extension ConfigMapper {
             throw file.error("maxmem", "\(b.pointee.max_memkb / 1024) MiB is less than memory = \(b.pointee.target_memkb / 1024) MiB")
         }
 
-        if let frames = try file.integer("max_grant_frames", in: 0...Int(Int32.max)) {
-            b.pointee.max_grant_frames = UInt32(frames)
+        // The domain's own value, else xl.conf's, else libxl's default.
+        let global = options.xlConf
+        if let blkdevStart = global.blkdevStart { setString(&b.pointee.blkdev_start, blkdevStart) }
+        if let frames = try file.integer("max_grant_frames", in: 0...Int(Int32.max)).map(UInt32.init) ?? global.maxGrantFrames {
+            b.pointee.max_grant_frames = frames
         }
-        if let frames = try file.integer("max_maptrack_frames", in: 0...Int(Int32.max)) {
-            b.pointee.max_maptrack_frames = UInt32(frames)
+        if let frames = try file.integer("max_maptrack_frames", in: 0...Int(Int32.max)).map(UInt32.init) ?? global.maxMaptrackFrames {
+            b.pointee.max_maptrack_frames = frames
         }
-        if let version = try file.integer("max_grant_version", in: 0...Int(Int32.max)) {
-            b.pointee.max_grant_version = Int32(version)
+        if let version = try file.integer("max_grant_version", in: 0...Int(Int32.max)).map(Int32.init) ?? global.maxGrantVersion {
+            b.pointee.max_grant_version = version
         }
-        // xl.conf's claim_mode defaults to 1.
-        libxl_defbool_set(&b.pointee.claim_mode, true)
+        libxl_defbool_set(&b.pointee.claim_mode, global.claimMode)
     }
 
     /// A libxl_bitmap of `bits` bits (rounded up to bytes, as libxl_bitmap_alloc does) with

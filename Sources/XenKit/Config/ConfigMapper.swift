@@ -102,8 +102,7 @@ struct ConfigMapper {
                 setString(&c.pointee.ssid_label, label)
             }
         }
-        // xl.conf's run_hotplug_scripts defaults to 1.
-        libxl_defbool_set(&c.pointee.run_hotplug_scripts, true)
+        libxl_defbool_set(&c.pointee.run_hotplug_scripts, options.xlConf.runHotplugScripts)
 
         c.pointee.type = LIBXL_DOMAIN_TYPE_INVALID
         if let type = try file.string("type") {

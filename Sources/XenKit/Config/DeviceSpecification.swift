@@ -196,17 +196,7 @@ extension NetworkSpecification.Defaults {
     /// network-attach applies them. A missing xl.conf means no defaults, as for xl.
     ///
     /// - Throws: ``XenError`` naming the file and line when xl.conf cannot be parsed.
-    public static func fromXLConf(path: String = "/etc/xen/xl.conf") throws(XenError) -> Self {
-        guard access(path, F_OK) == 0 else { return Self() }
-        let text: String
-        do {
-            text = try readFile(path)
-        } catch {
-            throw XenError(code: .invalidConfig, message: "\(path): cannot read it: \(error.reason)")
-        }
-        let file = try XLConfigFile(source: path, text: text)
-        return Self(bridge: try file.string("vif.default.bridge"), script: try file.string("vif.default.script"),
-                    gatewayDevice: try file.string("vif.default.gatewaydev"),
-                    backend: try file.string("vif.default.backend"))
+    public static func fromXLConf(path: String = XLConf.defaultPath) throws(XenError) -> Self {
+        try XLConf.load(path: path).vifDefaults
     }
 }

@@ -74,13 +74,17 @@ extension DomainConfiguration {
         /// The host the domain is for: sizes CPU affinity maps and resolves `node:N`. When
         /// nil (no Xen here), a host of 64 CPUs in one node is assumed, with a warning.
         public var host: HostTopology?
+        /// The host's xl.conf: its claim_mode, run_hotplug_scripts, blkdev_start and grant
+        /// table defaults go into the config, as xl puts them.
+        public var xlConf: XLConf
 
         public init(overrides: [String] = [], strict: Bool = false, checkFiles: Bool = true,
-                    host: HostTopology? = nil) {
+                    host: HostTopology? = nil, xlConf: XLConf = XLConf()) {
             self.overrides = overrides
             self.strict = strict
             self.checkFiles = checkFiles
             self.host = host
+            self.xlConf = xlConf
         }
     }
 

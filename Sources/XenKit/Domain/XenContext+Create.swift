@@ -11,29 +11,43 @@ extension XenContext {
     ///   - paused: leave the domain paused (`xl create -p`).
     /// - Returns: the new domain's id.
     /// - The corresponding libxl function is `libxl_domain_create_new`.
-    public func create(_ config: borrowing DomainConfiguration, paused: Bool = false) throws(XenError) -> DomainID {
-        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused)
+    public func create(_ config: borrowing DomainConfiguration, paused: Bool = false,
+                       memory: MemoryPolicy = .fixed) throws(XenError) -> DomainID {
+        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused, memory: memory)
     }
 
-    /// Runs BuildWorkflow (Workflows/BuildWorkflow.swift): check, build paused, unpause;
-    /// what fails is destroyed, and a destroy that fails is reported with the domain's id.
+    /// Runs BuildWorkflow (Workflows/BuildWorkflow.swift): check, make room, build paused,
+    /// unpause; what fails is destroyed (and dom0 given back what it gave), and a rollback
+    /// that fails is reported with what it left.
     func build(_ config: borrowing DomainConfiguration, from source: BuildSource, what: String,
-               paused: Bool) throws(XenError) -> DomainID {
+               paused: Bool, memory: MemoryPolicy) throws(XenError) -> DomainID {
         var driver = BuildDriver(machine: BuildWorkflow(name: config.name, what: what, paused: paused),
-                                 control: LiveDomainControl(context: self), source: source)
+                                 control: LiveDomainControl(context: self), source: source, memory: memory)
         switch driver.run(config) {
         case .built(let id):
             return id
         case .failed(var error, _):
-            if let checkError = driver.checkError { throw checkError }
             if error.libxlMessages.contains(where: { $0.contains("already exists") }) { error.code = .alreadyExists }
             throw error
         }
     }
 
-    /// Checks, before anything is built, that no domain has the config's name and that the
-    /// host has the memory the domain needs (for create, restore and migration).
-    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
+    /// How builds on this host make room in memory, from xl.conf: `autoballoon="auto"` is
+    /// resolved against Xen's command line, as xl resolves it.
+    public func memoryPolicy(_ conf: XLConf) throws(XenError) -> MemoryPolicy {
+        let ballooning: Bool
+        if conf.autoballoon == .auto {
+            let version = try perform("read Xen's version and command line") { Libxl.versionInfo($0) }
+            ballooning = conf.ballooning(xenCommandLine: version.commandLine)
+        } else {
+            ballooning = conf.autoballoon == .on
+        }
+        return MemoryPolicy(ballooning: ballooning, lockfile: conf.lockfile)
+    }
+
+    /// Checks, before anything is built, that the config's name can be a domain's and that
+    /// no domain has it (for create, restore and migration).
+    func checkName(_ config: borrowing DomainConfiguration) throws(XenError) {
         let name = config.name
         // A name from a save file or a migration stream was never checked as a config's is:
         // xk names dump, log and definition files after the domain (finding 10).
@@ -45,13 +59,6 @@ extension XenContext {
             throw XenError(code: .alreadyExists,
                            message: "\(config.source): a domain named '\(name)' already exists (id \(existing))",
                            hint: "destroy it first, or pick another name (xk create FILE name=OTHER)")
-        }
-        let needed = try perform("work out the memory domain '\(name)' needs") { Libxl.memoryNeeded($0, config.raw) }
-        let free = try perform("read the host's free memory") { Libxl.freeMemory($0) }
-        if needed > free {
-            throw XenError(code: .operationFailed,
-                           message: "not enough free memory for domain '\(name)': it needs \(needed / 1024) MiB, the host has \(free / 1024) MiB free",
-                           hint: "free memory (xl mem-set 0 ..., or destroy a domain) or lower memory =")
         }
     }
 

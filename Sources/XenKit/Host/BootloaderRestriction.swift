@@ -44,7 +44,11 @@ public struct BootloaderRestriction: Sendable, Equatable {
     /// - Throws: ``XenError`` (``XenError/Code/invalidConfig``) naming the file, the line and
     ///   the key of a bad value.
     static func parse(text: String, source: String) throws(XenError) -> BootloaderRestriction {
-        let file = try XLConfigFile(source: source, text: text)
+        try read(XLConfigFile(source: source, text: text))
+    }
+
+    /// The two keys of a parsed xl.conf (XLConf reads the rest).
+    static func read(_ file: XLConfigFile) throws(XenError) -> BootloaderRestriction {
         var restriction = BootloaderRestriction()
         if let value = try file.integer("bootloader_restrict") {
             guard value == 0 || value == 1 else {
@@ -81,15 +85,7 @@ public struct BootloaderRestriction: Sendable, Equatable {
     ///
     /// - Throws: ``XenError`` when the file exists but cannot be read, or has a bad value.
     public static func load(path: String = defaultPath) throws(XenError) -> BootloaderRestriction {
-        var status = stat()
-        if stat(path, &status) != 0, errno == ENOENT { return BootloaderRestriction() }
-        let text: String
-        do {
-            text = try readFile(path)
-        } catch {
-            throw XenError(code: .invalidConfig, message: "\(path): cannot read xl's global config: \(error.reason)")
-        }
-        return try parse(text: text, source: path)
+        try XLConf.load(path: path).bootloader
     }
 
     /// The variables libxl must find for this restriction, given what `current` (the

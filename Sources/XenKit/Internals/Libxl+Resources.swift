@@ -9,9 +9,16 @@ import Musl
 #endif
 
 extension Libxl {
-    /// The balloon target (enforce = 1: the hypervisor's limit follows, as xl mem-set does).
-    static func setMemoryTarget(_ ctx: OpaquePointer, _ id: DomainID, _ memory: Memory) -> Result<Void, LibxlFailure> {
-        check(libxl_set_memory_target(ctx, id.rawValue, Int64(memory.kibibytes), 0, 1))
+    /// The balloon target. enforce: the hypervisor's limit follows, as xl mem-set does; xl's
+    /// autoballoon moves dom0's target alone (enforce = 0).
+    static func setMemoryTarget(_ ctx: OpaquePointer, _ id: DomainID, _ memory: Memory, enforce: Bool = true) -> Result<Void, LibxlFailure> {
+        check(libxl_set_memory_target(ctx, id.rawValue, Int64(memory.kibibytes), 0, enforce ? 1 : 0))
+    }
+
+    /// Waits until the domain's balloon reaches its target, failing when it makes no progress
+    /// for `seconds` (libxl_wait_for_memory_target, as xl's autoballoon waits on dom0).
+    static func waitForMemoryTarget(_ ctx: OpaquePointer, _ id: DomainID, seconds: Int32) -> Result<Void, LibxlFailure> {
+        check(libxl_wait_for_memory_target(ctx, id.rawValue, seconds))
     }
 
     static func setMaximumMemory(_ ctx: OpaquePointer, _ id: DomainID, _ memory: Memory) -> Result<Void, LibxlFailure> {

@@ -26,12 +26,22 @@ extension XenContext {
     /// - Throws: ``XenError``; nothing is left here then, unless the error names a domain
     ///   that could not be destroyed.
     public func receiveMigration(over channel: MigrationChannel, paused: Bool = false, timeout: Duration = .seconds(60),
-                                 trustSender: Bool = false, stopRequested: @escaping () -> Bool = { false },
+                                 trustSender: Bool = false, memory: MemoryPolicy = .fixed,
+                                 stopRequested: @escaping () -> Bool = { false },
                                  log: @escaping (String) -> Void = { _ in }) throws(XenError) -> (id: DomainID, name: String) {
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused),
                                             control: LiveDomainControl(context: self), transport: channel,
-                                            timeout: timeout, trustSender: trustSender, stopRequested: stopRequested, log: log)
-        switch driver.run() {
+                                            timeout: timeout, trustSender: trustSender, memory: memory,
+                                            stopRequested: stopRequested, log: log)
+        // xl holds its build lock while it balloons and builds (the whole stream); so does xk.
+        let outcome: MigrationReceiveOutcome
+        switch HostBuildLock.holding(for: memory, { driver.run() }) {
+        case .success(let ran): outcome = ran
+        case .failure(let failure):
+            throw XenError(code: .operationFailed, message: "migration receiver: cannot take xl's lock \(memory.lockfile ?? ""): \(failure.reason)",
+                           hint: "nothing was built", errno: failure.errno)
+        }
+        switch outcome {
         case .received:
             return (driver.id!, driver.machine.name)
         case .failed(let error, _):

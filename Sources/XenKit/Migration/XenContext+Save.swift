@@ -81,7 +81,7 @@ extension XenContext {
     ///
     /// - Returns: the new domain's id and name.
     public func restore(from path: String, config override: consuming DomainConfiguration? = nil,
-                        paused: Bool = false) throws(XenError) -> (id: DomainID, name: String) {
+                        paused: Bool = false, memory: MemoryPolicy = .fixed) throws(XenError) -> (id: DomainID, name: String) {
         let file = try SaveFile(path: path)
         defer { file.close() }
         let config: DomainConfiguration
@@ -101,7 +101,7 @@ extension XenContext {
         }
         let name = config.name
         let id = try build(config, from: .stream(fd: file.fd, version: file.header.streamVersion),
-                           what: "restore domain '\(name)' from \(path)", paused: paused)
+                           what: "restore domain '\(name)' from \(path)", paused: paused, memory: memory)
         return (id, name)
     }
 }

@@ -4,17 +4,27 @@
 // fails too, the error says so and names the domain left behind (never `_ =` on a rollback).
 
 enum BuildStep: Equatable, Sendable {
-    /// No domain has the name; the host has the memory.
+    /// No domain has the name.
     case check
+    /// The host has the memory, or dom0 gives it (MemoryRoomWorkflow, as xl's autoballoon).
+    case makeRoom
     /// libxl builds the domain, paused (from scratch, or from a save stream).
     case build
     case unpause
     /// Rollback: the domain libxl half built, or the built one that could not start.
     case destroy
+    /// Rollback: dom0 gets back the memory it gave for a build that failed.
+    case restoreDom0(Memory)
 }
 
 enum BuildResult: Equatable, Sendable {
     case done
+    /// `.check` or `.makeRoom` refused, before anything was built; the error says why.
+    case refused(XenError)
+    /// `.makeRoom`: there is room; dom0's target before it gave memory, if it gave.
+    case room(dom0Before: Memory?)
+    /// `.makeRoom`: there is none, and dom0 may have given some already.
+    case noRoom(XenError, dom0Before: Memory?)
     /// `.build` succeeded: the new domain.
     case built(DomainID)
     /// `.build` failed; libxl reported this half-built domain, still there.
@@ -32,6 +42,13 @@ struct BuildWorkflow: Sendable {
     private(set) var id: DomainID?
     private var failure: StepFailure?
     private var failedAt: BuildStep?
+    /// A refusal from the checks, kept whole (it says what to do, with figures).
+    private(set) var refusal: XenError?
+    /// Set while dom0 has given memory that a failed build must give back.
+    private var dom0Before: Memory?
+    private var destroyProblem: StepFailure?
+    private var restoreProblem: StepFailure?
+    private var restored: Memory?
 
     init(name: String, what: String, paused: Bool) {
         self.name = name
@@ -43,15 +60,32 @@ struct BuildWorkflow: Sendable {
 
     mutating func completed(_ step: BuildStep, _ result: BuildResult) -> Next {
         switch result {
+        case .refused(let error):
+            refusal = error
+            return rollBack()
+        case .noRoom(let error, let before):
+            refusal = error
+            dom0Before = before
+            return rollBack()
+        case .room(let before):
+            dom0Before = before
+            return .perform(.build)
         case .failed(let problem):
-            if failure == nil {
+            if case .restoreDom0 = step {
+                restoreProblem = problem
+                return finish()
+            }
+            if failure == nil && refusal == nil {
                 failure = problem
                 failedAt = step
             }
             switch step {
-            case .check, .build: return finish(leftover: nil)
+            case .check, .makeRoom, .build: return rollBack()
             case .unpause: return .perform(.destroy)
-            case .destroy: return finish(leftover: problem)
+            case .destroy:
+                destroyProblem = problem
+                return rollBack()
+            case .restoreDom0: return finish()
             }
         case .halfBuilt(let problem, let half):
             failure = problem
@@ -60,33 +94,61 @@ struct BuildWorkflow: Sendable {
             return .perform(.destroy)
         case .built(let newID):
             id = newID
-            return paused ? finish(leftover: nil) : .perform(.unpause)
+            return paused ? finish() : .perform(.unpause)
         case .done:
             switch step {
-            case .check: return .perform(.build)
-            case .build, .unpause: return finish(leftover: nil)
+            case .check: return .perform(.makeRoom)
+            case .makeRoom: return .perform(.build)
+            case .build, .unpause: return finish()
             case .destroy:
                 id = nil
-                return finish(leftover: nil)
+                return rollBack()
+            case .restoreDom0(let target):
+                restored = target
+                dom0Before = nil
+                return finish()
             }
         }
     }
 
-    private func finish(leftover destroyProblem: StepFailure?) -> Next {
-        guard let failure else { return .finish(.built(id!)) }
+    /// After a failure: dom0's memory back, if it gave some, then the end.
+    private mutating func rollBack() -> Next {
+        // A domain left behind still holds its memory: dom0 could not have it back.
+        if let before = dom0Before, destroyProblem == nil, restoreProblem == nil, restored == nil {
+            return .perform(.restoreDom0(before))
+        }
+        return finish()
+    }
+
+    private func finish() -> Next {
+        if failure == nil, refusal == nil { return .finish(.built(id!)) }
+        var memoryNote = ""
+        if let restored { memoryNote = "; dom0 got back the memory it gave (target \(restored.mebibytes) MiB)" }
+        if destroyProblem != nil, let before = dom0Before {
+            memoryNote = "; dom0 gave memory for it (its target was \(before.mebibytes) MiB): give it back with xk mem-set 0 \(before.mebibytes)m once that domain is gone"
+        }
+        if let restoreProblem, let before = dom0Before {
+            memoryNote = "; dom0 gave memory for it and could not get it back (\(restoreProblem.problem)): set dom0's target again with xk mem-set 0 \(before.mebibytes)m"
+        }
+        if var refusal {
+            refusal.hint = (refusal.hint ?? "nothing was built") + memoryNote
+            return .finish(.failed(refusal, leftover: nil))
+        }
+        let failure = failure!
         var hint: String
+        let leftover = destroyProblem == nil ? nil : id
         if let destroyProblem, let id {
             hint = "and destroying what was built failed too (\(destroyProblem.problem)): domain \(id) ('\(name)') is left on this host; destroy it (xk destroy \(id))"
-        } else if failedAt == .check {
+        } else if failedAt == .check || failedAt == .makeRoom {
             hint = failure.problem
         } else {
             hint = "nothing was left behind" + (failedAt == .unpause ? " (it was built, then destroyed)" : "")
         }
         if failedAt == .build || failedAt == .unpause, destroyProblem == nil { hint = failure.problem + "; " + hint }
-        let error = XenError(code: failedAt == .check ? .operationFailed : .operationFailed,
+        let error = XenError(code: .operationFailed,
                              message: "cannot \(what)" + (failedAt == .unpause ? ": it could not be started" : ""),
-                             hint: hint, libxlCode: failure.libxlCode, libxlMessages: failure.messages, errno: failure.errno)
-        return .finish(.failed(error, leftover: destroyProblem == nil ? nil : id))
+                             hint: hint + memoryNote, libxlCode: failure.libxlCode, libxlMessages: failure.messages, errno: failure.errno)
+        return .finish(.failed(error, leftover: leftover))
     }
 }
 
@@ -102,20 +164,47 @@ enum BuildSource {
     case stream(fd: Int32, version: UInt32)
 }
 
+/// How a build makes room in the host's memory: xl.conf's autoballoon (resolved) and the
+/// lock xl takes around ballooning and building, so that xk and xl on one host do not
+/// count the same free memory twice.
+public struct MemoryPolicy: Sendable, Equatable {
+    public var ballooning: Bool
+    /// Taken (fcntl, as xl) from the memory check until the build returns, when ballooning.
+    public var lockfile: String?
+
+    public init(ballooning: Bool, lockfile: String? = nil) {
+        self.ballooning = ballooning
+        self.lockfile = lockfile
+    }
+
+    /// No ballooning: a domain that does not fit in free memory is refused.
+    public static let fixed = MemoryPolicy(ballooning: false)
+}
+
 struct BuildDriver {
     var machine: BuildWorkflow
     let control: any DomainControl
     let source: BuildSource
-    /// The check's own error, kept whole (it says what to do: "destroy it first", figures).
-    private(set) var checkError: XenError?
+    let memory: MemoryPolicy
 
-    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource) {
+    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource, memory: MemoryPolicy = .fixed) {
         self.machine = machine
         self.control = control
         self.source = source
+        self.memory = memory
     }
 
     mutating func run(_ config: borrowing DomainConfiguration) -> BuildOutcome {
+        // xl holds its lock from freemem until the build returns; so does xk.
+        switch HostBuildLock.holding(for: memory, { drive(config) }) {
+        case .success(let outcome): return outcome
+        case .failure(let failure):
+            return .failed(XenError(code: .operationFailed, message: "cannot \(machine.what): cannot take xl's lock \(memory.lockfile ?? ""): \(failure.reason)",
+                                    hint: "nothing was built", errno: failure.errno), leftover: nil)
+        }
+    }
+
+    private mutating func drive(_ config: borrowing DomainConfiguration) -> BuildOutcome {
         driveWorkflow(from: machine.start()) { step in
             let result = perform(step, config)
             return machine.completed(step, result)
@@ -126,11 +215,15 @@ struct BuildDriver {
         switch step {
         case .check:
             do throws(XenError) {
-                try control.checkCanBuild(config)
+                try control.checkName(config)
                 return .done
             } catch {
-                checkError = error
-                return .failed(StepFailure(problem: error.description))
+                return .refused(error)
+            }
+        case .makeRoom:
+            switch MemoryRoomDriver(control: control, ballooning: memory.ballooning).run(config, what: "domain '\(machine.name)'") {
+            case .fits(_, let before): return .room(dom0Before: before)
+            case .noRoom(let error, let before): return .noRoom(error, dom0Before: before)
             }
         case .build:
             let built: Result<DomainID, Libxl.CreateFailure> = switch source {
@@ -156,6 +249,8 @@ struct BuildDriver {
                 return Self.libxl(.failure(failure))
             }
             return .done
+        case .restoreDom0(let target):
+            return Self.libxl(control.setMemoryTarget(.dom0, target, enforce: false))
         }
     }
 

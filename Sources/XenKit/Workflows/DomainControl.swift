@@ -33,8 +33,19 @@ protocol DomainControl: Sendable {
     /// libxl's JSON form of a config (a save file's, a migration stream's), parsed.
     /// `libxl_domain_config_from_json`.
     func configuration(fromJSON json: String, source: String) throws(XenError) -> DomainConfiguration
-    /// That no domain has the config's name, and that the host has the memory it needs.
-    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError)
+    /// That the config's name can be a domain's and no domain has it.
+    func checkName(_ config: borrowing DomainConfiguration) throws(XenError)
+    /// What building the config takes from the host. `libxl_domain_need_memory`.
+    func memoryNeeded(_ config: borrowing DomainConfiguration) -> Result<Memory, LibxlFailure>
+    /// `libxl_get_free_memory`.
+    func freeMemory() -> Result<Memory, LibxlFailure>
+    /// The balloon target. `libxl_get_memory_target`.
+    func memoryTarget(_ id: DomainID) -> Result<Memory, LibxlFailure>
+    /// `libxl_set_memory_target` (absolute; enforce: maxmem follows).
+    func setMemoryTarget(_ id: DomainID, _ target: Memory, enforce: Bool) -> Result<Void, LibxlFailure>
+    /// Until the balloon reaches its target, failing after `seconds` without progress.
+    /// `libxl_wait_for_memory_target`.
+    func waitForMemoryTarget(_ id: DomainID, seconds: Int32) -> Result<Void, LibxlFailure>
 }
 
 /// The seam's live side: libxl through the context, with libxl's error messages collected
@@ -81,8 +92,24 @@ struct LiveDomainControl: DomainControl {
         }
     }
 
-    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
-        try context.checkCanBuild(config)
+    func checkName(_ config: borrowing DomainConfiguration) throws(XenError) {
+        try context.checkName(config)
+    }
+
+    func memoryNeeded(_ config: borrowing DomainConfiguration) -> Result<Memory, LibxlFailure> {
+        let raw = config.raw
+        return call { Libxl.memoryNeeded($0, raw).map(Memory.kibibytes) }
+    }
+
+    func freeMemory() -> Result<Memory, LibxlFailure> { call { Libxl.freeMemory($0).map(Memory.kibibytes) } }
+    func memoryTarget(_ id: DomainID) -> Result<Memory, LibxlFailure> { call { Libxl.memoryTarget($0, id) } }
+
+    func setMemoryTarget(_ id: DomainID, _ target: Memory, enforce: Bool) -> Result<Void, LibxlFailure> {
+        call { Libxl.setMemoryTarget($0, id, target, enforce: enforce) }
+    }
+
+    func waitForMemoryTarget(_ id: DomainID, seconds: Int32) -> Result<Void, LibxlFailure> {
+        call { Libxl.waitForMemoryTarget($0, id, seconds: seconds) }
     }
 
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,

@@ -11,6 +11,8 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     /// Build a config that reaches into this host (dom0 disks, scripts, bootloaders, device
     /// models, passthrough): only from a sender that something else has authenticated.
     let trustSender: Bool
+    /// xl.conf's autoballoon, resolved.
+    let memory: MemoryPolicy
     /// Polled between steps: true once SIGINT, SIGTERM or SIGHUP has arrived.
     let stopRequested: () -> Bool
     let log: (String) -> Void
@@ -19,13 +21,14 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     private(set) var id: DomainID?
 
     init(machine: MigrationReceiveWorkflow, control: any DomainControl, transport: Transport,
-         timeout: Duration, trustSender: Bool, stopRequested: @escaping () -> Bool = { false },
+         timeout: Duration, trustSender: Bool, memory: MemoryPolicy = .fixed, stopRequested: @escaping () -> Bool = { false },
          log: @escaping (String) -> Void) {
         self.machine = machine
         self.control = control
         self.transport = transport
         self.timeout = timeout
         self.trustSender = trustSender
+        self.memory = memory
         self.stopRequested = stopRequested
         self.log = log
     }
@@ -49,10 +52,13 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
             switch config {
             case .some(let config):
                 do throws(XenError) {
-                    try control.checkCanBuild(config)
-                    return .done
+                    try control.checkName(config)
                 } catch {
                     return .failed(StepFailure(problem: error.description))
+                }
+                switch MemoryRoomDriver(control: control, ballooning: memory.ballooning).run(config, what: "domain '\(machine.name)'") {
+                case .fits(_, let before): return .room(dom0Before: before)
+                case .noRoom(let error, let before): return .noRoom(StepFailure(problem: error.description, libxlCode: error.libxlCode), dom0Before: before)
                 }
             case .none:
                 return .failed(StepFailure(problem: "no config"))
@@ -115,6 +121,8 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
         case .sendPermission:
             log("migration target: Cleanup OK, granting sender permission to resume.")
             return Self.sent(transport.send(.permissionToGo))
+        case .restoreDom0(let target):
+            return Self.libxl(control.setMemoryTarget(.dom0, target, enforce: false), "cannot set dom0's memory target")
         }
     }
 

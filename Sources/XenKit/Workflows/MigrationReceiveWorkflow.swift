@@ -11,7 +11,8 @@ enum MigrationReceiveStep: Equatable, Sendable {
     case sendBanner
     /// xl's header and the config JSON, parsed into a libxl config by the driver.
     case readHeader
-    /// A domain of that name here, and the memory it needs.
+    /// A domain of that name here, and room for it in memory (dom0 may give some, as xl's
+    /// autoballoon).
     case checkCanBuild
     /// The start of the libxl stream, checked before libxl reads it (libxl 4.17 crashes on a
     /// wrong header).
@@ -27,6 +28,8 @@ enum MigrationReceiveStep: Equatable, Sendable {
     /// After a failed build: libxl's half-built domain, if it left one.
     case destroyHalfBuilt
     case sendPermission
+    /// After a failure that left nothing here: dom0 gets back what it gave for the build.
+    case restoreDom0(Memory)
 }
 
 enum MigrationReceiveResult: Equatable, Sendable {
@@ -35,6 +38,10 @@ enum MigrationReceiveResult: Equatable, Sendable {
     case halfBuilt(StepFailure, DomainID)
     case failed(StepFailure)
     case timedOut(String)
+    /// `.checkCanBuild`: there is room; dom0's target before it gave memory, if it gave.
+    case room(dom0Before: Memory?)
+    /// `.checkCanBuild`: there is none, and dom0 may have given some already.
+    case noRoom(StepFailure, dom0Before: Memory?)
 }
 
 struct MigrationReceiveWorkflow: Sendable {
@@ -56,6 +63,11 @@ struct MigrationReceiveWorkflow: Sendable {
     private var stopRequested = false
     private var leftover: String?
     private var status: UInt8 = 0
+    private var dom0Before: Memory?
+    private var restoreDone = false
+    private var restoreProblem: StepFailure?
+    private var pendingDestroyProblem: StepFailure?
+    private var pendingPermissionProblem: StepFailure?
 
     init(paused: Bool) { self.paused = paused }
 
@@ -69,6 +81,20 @@ struct MigrationReceiveWorkflow: Sendable {
     mutating func requestStop() { stopRequested = true }
 
     mutating func completed(_ step: MigrationReceiveStep, _ result: MigrationReceiveResult) -> Next {
+        if case .restoreDom0 = step {
+            if case .failed(let problem) = result { restoreProblem = problem }
+            restoreDone = true
+            return finish(destroyProblem: pendingDestroyProblem, permissionProblem: pendingPermissionProblem)
+        }
+        if case .room(let before) = result {
+            dom0Before = before
+            if stopRequested { return failed(step, StepFailure(problem: "interrupted by a signal")) }
+            return .perform(.peekStream)
+        }
+        if case .noRoom(let problem, let before) = result {
+            dom0Before = before
+            return failed(step, problem)
+        }
         if stopRequested, case .done = result, [.sendBanner, .readHeader, .checkCanBuild, .peekStream, .build, .sendReady].contains(step) {
             if step == .build { built = true }
             return failed(step == .build ? .sendReady : step, StepFailure(problem: "interrupted by a signal"))
@@ -79,7 +105,7 @@ struct MigrationReceiveWorkflow: Sendable {
         case .halfBuilt(let problem, let id):
             halfBuilt = id
             return failed(step, problem)
-        case .done: break
+        case .done, .room, .noRoom: break   // the room results are taken above
         }
         switch step {
         case .sendBanner: return .perform(.readHeader)
@@ -109,7 +135,7 @@ struct MigrationReceiveWorkflow: Sendable {
         case .destroyHalfBuilt:
             halfBuilt = nil
             return finish()
-        case .sendPermission:
+        case .sendPermission, .restoreDom0:
             return finish()
         }
     }
@@ -149,11 +175,24 @@ struct MigrationReceiveWorkflow: Sendable {
             return finish(destroyProblem: problem)
         case .sendPermission:
             return finish(permissionProblem: problem)
+        case .restoreDom0:
+            return finish()
         }
     }
 
-    private func finish(destroyProblem: StepFailure? = nil, permissionProblem: StepFailure? = nil) -> Next {
+    private mutating func finish(destroyProblem: StepFailure? = nil, permissionProblem: StepFailure? = nil) -> Next {
         guard let failure else { return .finish(.received(paused: paused)) }
+        // Nothing of ours is left here: dom0 has back what it gave, first.
+        if let before = dom0Before, !restoreDone, !started, !built, halfBuilt == nil, destroyProblem == nil {
+            pendingDestroyProblem = destroyProblem
+            pendingPermissionProblem = permissionProblem
+            return .perform(.restoreDom0(before))
+        }
+        var memoryNote = ""
+        if restoreDone, let before = dom0Before {
+            memoryNote = restoreProblem.map { "; dom0 gave memory for it and could not get it back (\($0.problem)): set its target again with xk mem-set 0 \(before.mebibytes)m" }
+                ?? "; dom0 got back the memory it gave (target \(before.mebibytes) MiB)"
+        }
         var hint: String
         if let destroyProblem {
             hint = "the copy here could not be destroyed (\(destroyProblem.problem)): domain '\(leftover ?? incomingName)' is left on this host, paused; destroy it (xk destroy \(leftover ?? incomingName)). The sender was not told to resume its copy"
@@ -169,7 +208,7 @@ struct MigrationReceiveWorkflow: Sendable {
             hint = "nothing was left on this host"
         }
         let error = XenError(code: .operationFailed, message: "migration receiver: \(name.isEmpty ? "" : "domain '\(name)': ")\(failure.problem)",
-                             hint: hint, libxlCode: failure.libxlCode, libxlMessages: failure.messages, errno: failure.errno)
+                             hint: hint + memoryNote, libxlCode: failure.libxlCode, libxlMessages: failure.messages, errno: failure.errno)
         return .finish(.failed(error, leftover: destroyProblem == nil ? nil : (leftover ?? incomingName)))
     }
 }

@@ -41,6 +41,8 @@ struct ShutdownActionDriver {
     let dumpPath: String
     /// rename-restart's suffix for the old domain ("-20261125T1512Z").
     let suffix: String
+    /// How a restart makes room in memory (xl.conf's autoballoon), as xl's restart does.
+    var memory: MemoryPolicy = .fixed
 
     /// - Parameter report: the watcher's log, for what was done.
     mutating func run(_ config: borrowing DomainConfiguration, report: (WatchEvent) -> Void) -> ShutdownActionOutcome {
@@ -90,10 +92,10 @@ struct ShutdownActionDriver {
             }
         case .rebuild:
             var build = BuildDriver(machine: BuildWorkflow(name: name, what: "restart domain '\(name)'", paused: false),
-                                    control: control, source: .new)
+                                    control: control, source: .new, memory: memory)
             switch build.run(config) {
             case .built(let newID): return .built(newID)
-            case .failed(let error, let leftover): return .buildFailed(build.checkError ?? error, leftover: leftover)
+            case .failed(let error, let leftover): return .buildFailed(error, leftover: leftover)
             }
         case .softReset:
             return Self.libxl(control.softReset(id, config))

@@ -10,12 +10,15 @@ import Testing
                                       source: "web.cfg", options: .init(checkFiles: false))
     }
 
-    static func run(faults: [Int: Fault] = [:], paused: Bool = false) throws -> (FakeHost, BuildOutcome) {
+    /// `tight`: the host has too little free memory, and dom0 gives the rest (autoballoon).
+    static func run(faults: [Int: Fault] = [:], paused: Bool = false, tight: Bool = false) throws -> (FakeHost, BuildOutcome) {
         let host = FakeHost()
         host.faults = faults
+        if tight { host.freeMiB = 100 }
         let config = try config()
         var driver = BuildDriver(machine: BuildWorkflow(name: "web", what: "create domain 'web' from web.cfg", paused: paused),
-                                 control: FakeControl(host: host), source: .new)
+                                 control: FakeControl(host: host), source: .new,
+                                 memory: MemoryPolicy(ballooning: tight))
         return (host, driver.run(config))
     }
 
@@ -27,7 +30,14 @@ import Testing
             return domain.state == (paused ? .paused : .running) ? [] : ["built, but it is \(domain.state)"]
         case .failed(let error, let leftover):
             var problems: [String] = []
-            if !error.message.hasPrefix("cannot create domain 'web' from web.cfg") { problems.append("unnamed: \(error.message)") }
+            // dom0 has back what it gave, or the error says how to give it back.
+            if host.dom0TargetMiB != 1024 && !(error.hint ?? "").contains("xk mem-set 0 1024m") {
+                problems.append("dom0's target is \(host.dom0TargetMiB) MiB, unnamed: \(error)")
+            }
+            // A build that failed says what it was; a refusal before it names the file or domain.
+            if !error.message.hasPrefix("cannot create domain 'web' from web.cfg") && !error.message.contains("web") {
+                problems.append("unnamed: \(error.message)")
+            }
             for (id, domain) in left {
                 if leftover != id || !(error.hint ?? "").contains("xk destroy \(id)") { problems.append("domain \(id) left, unnamed: \(error)") }
                 if domain.state == .running { problems.append("a failed build left domain \(id) running") }
@@ -36,23 +46,27 @@ import Testing
         }
     }
 
-    @Test(arguments: [false, true]) func everyFaultAndPair(paused: Bool) throws {
-        let calls = try Self.run(paused: paused).0.calls.count + 3
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func everyFaultAndPair(paused: Bool, tight: Bool) throws {
+        let clean = try Self.run(paused: paused, tight: tight)
+        #expect(Self.violations(clean.0, clean.1, paused: paused) == [])
+        if tight { #expect(clean.0.calls.contains("waitTarget") && clean.0.dom0TargetMiB < 1024, "\(clean.0.calls)") }
+        let calls = clean.0.calls.count + 3
         var runs = 0
         for first in 0..<calls {
             for fault in [Fault.error, .partial] {
-                let (host, outcome) = try Self.run(faults: [first: fault], paused: paused)
+                let (host, outcome) = try Self.run(faults: [first: fault], paused: paused, tight: tight)
                 #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) \(host.calls): \(outcome)")
                 runs += 1
                 for second in (first + 1)..<calls {
-                    let (host, outcome) = try Self.run(faults: [first: fault, second: .error], paused: paused)
+                    let (host, outcome) = try Self.run(faults: [first: fault, second: .error], paused: paused, tight: tight)
                     #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) error@\(second) \(host.calls): \(outcome)")
                     runs += 1
                 }
             }
         }
         #expect(runs > 10)
-        print("fault matrix: build (paused: \(paused)): \(runs) runs, one fault or a pair at \(calls) calls")
+        print("fault matrix: build (paused: \(paused), ballooning: \(tight)): \(runs) runs, one fault or a pair at \(calls) calls")
     }
 
     /// A domain that cannot be started is destroyed; when that fails too, the error names it.

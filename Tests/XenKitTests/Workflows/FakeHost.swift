@@ -45,6 +45,13 @@ final class FakeHost: @unchecked Sendable {
     var faults: [Int: Fault] = [:]
     var stop = false
 
+    // Memory, in MiB: what is free, dom0's balloon target and what dom0 holds; a domain
+    // takes `domainNeed` while it exists. dom0 gives memory only while the wait runs.
+    var freeMiB: UInt64 = 4096
+    var dom0TargetMiB: UInt64 = 1024
+    var dom0HeldMiB: UInt64 = 1024
+    static let domainNeed: UInt64 = 160
+
     /// What one well-formed domain stream looks like in the fake.
     static let stream = Array("LibxlFmt-STREAM-END".utf8)
     /// Where libxl's stream goes when it is not a file (a migration): the relay's peer.
@@ -126,6 +133,7 @@ struct FakeControl: DomainControl {
         if host.fault("destroy") != nil { return .failure(failure("cannot destroy")) }
         guard host.domains[id] != nil, host.domains[id]?.state != .gone else { return .failure(LibxlFailure(code: LibxlCode.domainNotFound)) }
         host.domains[id]?.state = .gone
+        host.freeMiB += FakeHost.domainNeed
         return .success(())
     }
 
@@ -157,12 +165,40 @@ struct FakeControl: DomainControl {
                                              source: source, options: .init(checkFiles: false))
     }
 
-    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) {
-        if host.fault("check") != nil { throw XenError(code: .operationFailed, message: "not enough free memory") }
+    func checkName(_ config: borrowing DomainConfiguration) throws(XenError) {
+        if host.fault("check") != nil { throw XenError(code: .operationFailed, message: "\(config.source): cannot list domains") }
         let name = config.name
         if host.domains.values.contains(where: { $0.name == name && $0.state != .gone }) {
             throw XenError(code: .alreadyExists, message: "a domain named '\(name)' already exists")
         }
+    }
+
+    func memoryNeeded(_ config: borrowing DomainConfiguration) -> Result<Memory, LibxlFailure> {
+        host.fault("need") == nil ? .success(.mebibytes(FakeHost.domainNeed)) : .failure(failure("cannot compute"))
+    }
+
+    func freeMemory() -> Result<Memory, LibxlFailure> {
+        host.fault("free") == nil ? .success(.mebibytes(host.freeMiB)) : .failure(failure("cannot get physinfo"))
+    }
+
+    func memoryTarget(_ id: DomainID) -> Result<Memory, LibxlFailure> {
+        host.fault("target") == nil ? .success(.mebibytes(host.dom0TargetMiB)) : .failure(failure("cannot read target"))
+    }
+
+    func setMemoryTarget(_ id: DomainID, _ target: Memory, enforce: Bool) -> Result<Void, LibxlFailure> {
+        if host.fault("setTarget") != nil { return .failure(failure("cannot write target")) }
+        host.dom0TargetMiB = target.mebibytes
+        return .success(())
+    }
+
+    func waitForMemoryTarget(_ id: DomainID, seconds: Int32) -> Result<Void, LibxlFailure> {
+        let fault = host.fault("waitTarget")
+        // dom0's balloon moves towards its target: all the way, or half way on a partial.
+        let goal = host.dom0TargetMiB
+        let step = fault == .partial ? (max(host.dom0HeldMiB, goal) - min(host.dom0HeldMiB, goal)) / 2 : max(host.dom0HeldMiB, goal) - min(host.dom0HeldMiB, goal)
+        if goal < host.dom0HeldMiB { host.dom0HeldMiB -= step; host.freeMiB += step }
+        else if host.freeMiB >= step { host.dom0HeldMiB += step; host.freeMiB -= step }
+        return fault == nil ? .success(()) : .failure(failure("balloon made no progress"))
     }
 
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32,
@@ -174,9 +210,17 @@ struct FakeControl: DomainControl {
             return .failure(Libxl.CreateFailure(code: Self.failCode, domain: nil, messages: ["libxl: error: restore failed"]))
         case .partial:
             // Half built and left behind by libxl: the caller must destroy it.
+            guard host.freeMiB >= FakeHost.domainNeed else {
+                return .failure(Libxl.CreateFailure(code: Self.failCode, domain: nil, messages: ["libxl: error: out of memory"]))
+            }
+            host.freeMiB -= FakeHost.domainNeed
             host.domains[id] = FakeHost.Domain(name: config.name, state: .paused)
             return .failure(Libxl.CreateFailure(code: Self.failCode, domain: id, messages: ["libxl: error: stream corrupt"]))
         default:
+            guard host.freeMiB >= FakeHost.domainNeed else {
+                return .failure(Libxl.CreateFailure(code: Self.failCode, domain: nil, messages: ["libxl: error: out of memory"]))
+            }
+            host.freeMiB -= FakeHost.domainNeed
             host.domains[id] = FakeHost.Domain(name: config.name, state: .paused, pausedFlag: true)
             return .success(id)
         }

@@ -88,12 +88,15 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
 /// failure leaves nothing here unless the error names what it could not destroy; and the
 /// sender gets permission to resume only when our copy is gone (finding 2).
 @Suite struct MigrationReceiveFaultMatrixTests {
-    static func run(faults: [Int: Fault] = [:], paused: Bool = false) -> (FakeHost, ScriptedSender, MigrationReceiveOutcome) {
+    /// `tight`: the host has too little free memory, and dom0 gives the rest (autoballoon).
+    static func run(faults: [Int: Fault] = [:], paused: Bool = false, tight: Bool = false) -> (FakeHost, ScriptedSender, MigrationReceiveOutcome) {
         let host = FakeHost()
         host.faults = faults
+        if tight { host.freeMiB = 100 }
         let peer = ScriptedSender(host: host)
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused), control: FakeControl(host: host),
                                             transport: peer, timeout: .seconds(1), trustSender: false,
+                                            memory: MemoryPolicy(ballooning: tight),
                                             stopRequested: { host.stop }, log: { _ in })
         let outcome = driver.run()
         peer.finish()
@@ -111,6 +114,10 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
             guard let copy = ours.first else { problems.append("received, but nothing runs here"); break }
             if copy.name != "web" || copy.state != (paused ? .paused : .running) { problems.append("received, but ours is \(copy)") }
         case .failed(let error, let leftover):
+            // Nothing of ours left here: dom0 has back what it gave, or the error says how.
+            if ours.isEmpty && host.dom0TargetMiB != 1024 && !(error.hint ?? "").contains("xk mem-set 0 1024m") {
+                problems.append("dom0's target is \(host.dom0TargetMiB) MiB, unnamed: \(error)")
+            }
             if let copy = ours.first {
                 let runsHere = (error.hint ?? "").contains("the domain is here as 'web'") && copy.name == "web"
                     && copy.state == (paused ? .paused : .running)
@@ -142,6 +149,24 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
                 #expect(Self.violations(host, peer, outcome, paused: paused) == [], "\(fault)@\(index) \(host.calls): \(outcome)")
             }
         }
+    }
+
+    /// With dom0 giving the memory (autoballoon): every fault and every pair.
+    @Test func everyFaultWhileBallooning() {
+        let clean = Self.run(tight: true)
+        #expect(clean.2 == .received(paused: false) && clean.0.calls.contains("waitTarget"), "\(clean.0.calls)")
+        let calls = clean.0.calls.count + 4
+        for first in 0..<calls {
+            for fault in [Fault.error, .partial, .signal] {
+                let (host, peer, outcome) = Self.run(faults: [first: fault], tight: true)
+                #expect(Self.violations(host, peer, outcome, paused: false) == [], "\(fault)@\(first) \(host.calls): \(outcome)")
+                for second in (first + 1)..<calls {
+                    let (host, peer, outcome) = Self.run(faults: [first: fault, second: .error], tight: true)
+                    #expect(Self.violations(host, peer, outcome, paused: false) == [], "\(fault)@\(first) error@\(second) \(host.calls): \(outcome)")
+                }
+            }
+        }
+        print("fault matrix: migrate receive while ballooning: one fault or a pair at \(calls) call positions")
     }
 
     @Test(arguments: [false, true]) func everyPairOfFaults(paused: Bool) {
@@ -321,5 +346,10 @@ struct ReachingControl: DomainControl {
     func createRestore(_ config: borrowing DomainConfiguration, from fd: Int32, streamVersion: UInt32) -> Result<DomainID, Libxl.CreateFailure> {
         inner.createRestore(config, from: fd, streamVersion: streamVersion)
     }
-    func checkCanBuild(_ config: borrowing DomainConfiguration) throws(XenError) { try inner.checkCanBuild(config) }
+    func checkName(_ config: borrowing DomainConfiguration) throws(XenError) { try inner.checkName(config) }
+    func memoryNeeded(_ config: borrowing DomainConfiguration) -> Result<Memory, LibxlFailure> { inner.memoryNeeded(config) }
+    func freeMemory() -> Result<Memory, LibxlFailure> { inner.freeMemory() }
+    func memoryTarget(_ id: DomainID) -> Result<Memory, LibxlFailure> { inner.memoryTarget(id) }
+    func setMemoryTarget(_ id: DomainID, _ target: Memory, enforce: Bool) -> Result<Void, LibxlFailure> { inner.setMemoryTarget(id, target, enforce: enforce) }
+    func waitForMemoryTarget(_ id: DomainID, seconds: Int32) -> Result<Void, LibxlFailure> { inner.waitForMemoryTarget(id, seconds: seconds) }
 }
