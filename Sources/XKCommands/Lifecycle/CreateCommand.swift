@@ -8,6 +8,8 @@ struct CreateCommand: ParsableCommand {
         abstract: "Create a domain from an xl.cfg file.",
         discussion: """
             Takes xl's config files unchanged. Trailing KEY=VALUE arguments override the file's keys, as with xl. A key xl does not know is a warning naming the nearest known key (--strict makes it an error); a bad value stops with the file, the line and the key, and nothing is created. With -n, prints the libxl domain config as JSON (what `xl -N create` prints) and needs no hypervisor, so configs can be checked anywhere.
+
+            With --check, builds nothing and says whether the domain fits this host, listing every problem at once: its name already taken, memory (counting what dom0 could give when xl.conf's autoballoon is on), vCPUs beyond its CPU pool's CPUs, missing boot files, disk backends dom0 does not have, bridges that do not exist; exit status 1 when it does not fit. A create runs the same check first and refuses with the same list. When the host lacks free memory and autoballoon is on, dom0 gives the difference, as with xl; if the build then fails, dom0 gets it back.
             """
     )
 
@@ -34,6 +36,9 @@ struct CreateCommand: ParsableCommand {
           help: "Stay in the foreground and carry out the domain's shutdown actions until it is gone.")
     var foreground = false
 
+    @Flag(help: "Build nothing: say whether the domain fits this host, with every problem found.")
+    var check = false
+
     @Flag(help: "Refuse keys xl does not know, instead of warning.")
     var strict = false
 
@@ -50,6 +55,9 @@ struct CreateCommand: ParsableCommand {
     var overrides: [String] = []
 
     func validate() throws {
+        if check && (dryRun || foreground || console || paused) {
+            throw ValidationError("--check only checks; it cannot be combined with -n, -p, -F or -c")
+        }
         if dryRun && (foreground || console) {
             throw ValidationError("-n only checks the config; it cannot be combined with -F or -c")
         }
@@ -69,8 +77,8 @@ struct CreateCommand: ParsableCommand {
         let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()
         // xl reads xl.conf for -N too: its claim_mode and grant defaults are in the JSON.
         let options = DomainConfiguration.LoadOptions(
-            overrides: overrides, strict: strict, checkFiles: !dryRun || checkFiles, host: host, xlConf: try state.xlConf())
-        if !quiet && !json { printError("Parsing config from \(file)") }   // as xl, also with -n
+            overrides: overrides, strict: strict, checkFiles: (!dryRun && !check) || checkFiles, host: host, xlConf: try state.xlConf())
+        if !quiet && !json && !check { printError("Parsing config from \(file)") }   // as xl, also with -n
         let config = try DomainConfiguration.load(path: file, options: options)
         if !quiet {
             for warning in config.warnings { state.warn(warning) }
@@ -80,7 +88,18 @@ struct CreateCommand: ParsableCommand {
             return
         }
         let context = try state.context
-        let id = try context.create(config, paused: paused, memory: try state.memoryPolicy())
+        let memory = try state.memoryPolicy()
+        let verdict = context.checkBuild(config, memory: memory)
+        if check {
+            print(json ? verdict.json.serialized() : verdict.text)
+            if !verdict.fits { throw ExitCode.failure }
+            return
+        }
+        if let error = verdict.error { throw error }
+        if !quiet {
+            for finding in verdict.findings where finding.severity == .warning { state.warn("\(finding.subject): \(finding.message)") }
+        }
+        let id = try context.create(config, paused: paused, memory: memory)
         if json {
             print(JSONValue.object([
                 ("name", .string(config.name)), ("domid", .uint(UInt64(id.rawValue))),

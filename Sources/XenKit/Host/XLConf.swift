@@ -5,7 +5,7 @@
 // goes on with its default, so a host policy an operator wrote can silently not apply (a
 // typo in `autoballoon="of"` leaves ballooning on). xk stops and names the file, the line
 // and the key. A key xl does not know is a warning with the nearest known key; a key xl knows
-// but xk does not act on (Remus, COLO, SXP output, the global CPU masks) is a warning saying
+// but xk does not act on (Remus, COLO, SXP output, the global CPU masks, random domain ids) is a warning saying
 // so, never silently dropped.
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +45,7 @@ public struct XLConf: Sendable, Equatable {
     public var maxGrantFrames: UInt32?
     public var maxMaptrackFrames: UInt32?
     public var maxGrantVersion: Int32?
+    /// Read, not yet applied (a warning says so when it is "random").
     public var domidPolicy: DomidPolicy = .xen
     /// `bootloader_restrict`, `bootloader_user` (XSA-443; read by xl 4.18 and later).
     public var bootloader = BootloaderRestriction()
@@ -135,6 +136,9 @@ public struct XLConf: Sendable, Equatable {
                 throw file.error("domid_policy", "expected xen or random, got \"\(value)\"")
             }
             domidPolicy = policy
+            if policy == .random {
+                warnings.append(file.location("domid_policy") + "domid_policy: xk does not pick random domain ids yet; Xen picks them")
+            }
         }
         bootloader = try BootloaderRestriction.read(file)
     }
