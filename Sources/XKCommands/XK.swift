@@ -53,6 +53,7 @@ public struct XK: ParsableCommand {
             DmesgCommand.self,
             DebugKeysCommand.self,
             UptimeCommand.self,
+            ClaimsCommand.self,
             SysrqCommand.self,
             TriggerCommand.self,
             DumpCoreCommand.self,

@@ -35,8 +35,16 @@ import Testing
                           "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach", "network-list",
                           "cd-insert", "cd-eject", "channel-list", "vtpm-list", "usb-list", "usbctrl-attach", "usbctrl-detach",
-                          "dmesg", "debug-keys", "uptime", "sysrq", "trigger", "dump-core", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
+                          "dmesg", "debug-keys", "uptime", "claims", "sysrq", "trigger", "dump-core", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
                           "monitor", "top", "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-watch"])
+    }
+
+    @Test func createCheckStandsAlone() throws {
+        let create = try #require(try XK.parseAsRoot(["create", "--check", "--json", "web.cfg"]) as? CreateCommand)
+        #expect(create.check && create.json)
+        for other in ["-n", "-p", "-F", "-c"] {
+            #expect(throws: (any Error).self) { try XK.parseAsRoot(["create", "--check", other, "web.cfg"]) }
+        }
     }
 
     @Test func createTakesXlsFlagsAndOverrides() throws {

@@ -147,3 +147,38 @@ import Testing
             == "Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)")
     }
 }
+
+/// `xk info -n`'s sections, as xl_info.c prints them.
+@Suite struct NUMAReportTests {
+    let numa = HostNUMA(
+        cpus: [.init(cpu: 0, core: 0, socket: 0, node: 0), .init(cpu: 1, core: 1, socket: 0, node: 0)],
+        devices: [.init(segment: 0, bus: 0, device: 3, function: 1, node: 0)],
+        nodes: [.init(node: 0, size: .mebibytes(3071), free: .mebibytes(1850), distances: [10, 20])])
+
+    @Test func sectionsAsXlPrintsThem() {
+        let text = numa.reportFields.map(\.line).joined(separator: "\n")
+        #expect(text == """
+            cpu_topology           :
+            cpu:    core    socket     node
+              0:       0        0        0
+              1:       1        0        0
+            device topology        :
+            device           node
+            0000:00:03.1      0
+            numa_info              :
+            node:    memsize    memfree    distances
+               0:      3071       1850      10,20
+            """)
+        var none = numa
+        none.devices = []
+        #expect(none.reportFields[1].line.hasSuffix("device           node\nNo device topology data available"))
+        none.devices = nil   // libxl could not list them: the section is left out, as xl
+        #expect(none.reportFields.map(\.key) == ["cpu_topology", "numa_info"])
+    }
+
+    @Test func json() {
+        let json = JSONValue.object(numa.reportFields.map { ($0.key, $0.json) }).serialized(pretty: false)
+        #expect(json.contains("\"numa_info\":[{\"node\":0,\"memsize_mib\":3071,\"memfree_mib\":1850,\"distances\":[10,20]}]"), "\(json)")
+        #expect(json.contains("\"device_topology\":[{\"device\":\"0000:00:03.1\",\"node\":0}]"))
+    }
+}

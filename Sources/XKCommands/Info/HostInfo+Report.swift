@@ -5,6 +5,8 @@ struct InfoField {
     var key: String
     var text: String
     var json: JSONValue
+    /// A section printed as it is (info -n's tables), not as `key : value`.
+    var block = false
 }
 
 extension HostInfo {
@@ -57,6 +59,7 @@ extension InfoField {
     /// The line as xl prints it: the key padded to 23 columns, ':', a space and the value.
     /// (virt_caps is the one line xl writes without that space when it is empty.)
     var line: String {
+        if block { return text }
         let padded = key + String(repeating: " ", count: max(0, 23 - key.count))
         if key == "virt_caps" && text.isEmpty { return padded + ":" }
         return padded + ": " + text

@@ -7,7 +7,7 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show the Xen host's facts (version, CPUs, memory, scheduler, capabilities).",
         discussion: """
-            Prints the same keys as `xl info`, in the same order. With a KEY, prints only that key's value, as `xl info KEY` does. With --json, prints one object with the same keys; numbers are numbers, and virt_caps and xen_caps are arrays of words.
+            Prints the same keys as `xl info`, in the same order. With a KEY, prints only that key's value, as `xl info KEY` does. With --json, prints one object with the same keys; numbers are numbers, and virt_caps and xen_caps are arrays of words. With -n, also the NUMA layout, as `xl info -n`: each CPU's core, socket and node, each PCI device's node and each node's memory and distances (cpu_topology, device_topology and numa_info in JSON).
             """
     )
 
@@ -16,12 +16,20 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Also show the NUMA layout: CPU topology, device topology, nodes.")
+    var numa = false
+
     @Argument(help: "Print only this key's value (e.g. xen_version, free_memory).")
     var key: String?
 
     func run() throws {
         let state = CommandState(options: global)
-        let fields = try state.context.hostInfo().reportFields
+        var fields = try state.context.hostInfo().reportFields
+        if numa {
+            // Where xl prints them: after the host's memory and CPUs, before Xen's version.
+            let at = fields.firstIndex { $0.key == "xen_major" } ?? fields.endIndex
+            fields.insert(contentsOf: try state.context.numa().reportFields, at: at)
+        }
         let selected: [InfoField]
         if let key {
             selected = fields.filter { $0.key == key }
