@@ -48,41 +48,13 @@ extension ConfigMapper {
         }
     }
 
-    /// xl's parse_cpurange: comma-separated CPUs, ranges, "node:N", "all", each optionally
-    /// "^"-prefixed to remove it, applied left to right.
+    /// xl's parse_cpurange (CPUList), a problem named by the key.
     func cpuSet(_ text: String, key: String, host: HostTopology) throws(XenError) -> Set<Int> {
-        var cpus = Set<Int>()
-        for var item in Self.tokens(text).map({ Substring($0) }) {
-            let exclude = item.hasPrefix("^")
-            if exclude { item = item.dropFirst() }
-            var nodes = false
-            if item.hasPrefix("nodes:") { item = item.dropFirst(6); nodes = true }
-            else if item.hasPrefix("node:") { item = item.dropFirst(5); nodes = true }
-            if item == "all" {
-                if exclude { throw file.error(key, "\"^all\" is not allowed") }
-                // As libxl_bitmap_set_any: every bit of the map, which is whole bytes.
-                cpus.formUnion(0..<((host.cpuCount + 7) / 8 * 8))
-                continue
-            }
-            let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let low = Int(bounds[0]), low >= 0,
-                  let high = bounds.count == 2 ? Int(bounds[1]) : low, high >= low, high < 1 << 20 else {
-                throw file.error(key, "invalid CPU range \"\(item)\"", hint: "e.g. \"0-3,^2\", \"node:0\" or \"all\"")
-            }
-            for number in low...high {
-                let members: [Int]
-                if nodes {
-                    guard number < host.nodeCPUs.count else {
-                        throw file.error(key, "node \(number) does not exist (the host has \(host.nodeCPUs.count))")
-                    }
-                    members = host.nodeCPUs[number]
-                } else {
-                    members = [number]
-                }
-                if exclude { cpus.subtract(members) } else { cpus.formUnion(members) }
-            }
+        do throws(CPUList.Problem) {
+            return try CPUList.parse(text, host: host)
+        } catch {
+            throw file.error(key, error.message, hint: error.hint)
         }
-        return cpus
     }
 }
 
