@@ -44,6 +44,8 @@ public struct XK: ParsableCommand {
             CPUPoolCPUAddCommand.self,
             CPUPoolCPURemoveCommand.self,
             CPUPoolMigrateCommand.self,
+            SchedCreditCommand.self,
+            SchedCredit2Command.self,
             BlockAttachCommand.self,
             BlockDetachCommand.self,
             BlockListCommand.self,

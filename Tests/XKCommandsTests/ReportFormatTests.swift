@@ -182,3 +182,17 @@ import Testing
         #expect(json.contains("\"device_topology\":[{\"device\":\"0000:00:03.1\",\"node\":0}]"))
     }
 }
+
+/// `xk sched-credit` and `sched-credit2`'s lines, as xl_sched.c prints them.
+@Suite struct ScheduleTableTests {
+    @Test func linesAsXl() {
+        #expect(ScheduleTables.header == "Name                                ID Weight  Cap")
+        let row = ScheduleTables.row(DomainSchedule(id: DomainID(7), name: "lab-pv", scheduler: "credit2", weight: 512, cap: 50))
+        #expect(row == "lab-pv                               7    512   50")
+        let pool = CPUPool(CPUPoolRecord(id: 0, name: "Pool-0", scheduler: "credit", cpus: [0], domainCount: 1))
+        #expect(ScheduleTables.poolLine(PoolSchedule(pool: pool, timeSliceMs: 30, rateLimitUs: 1000, migrationDelayUs: 0))
+            == "Cpupool Pool-0: tslice=30ms ratelimit=1000us migration-delay=0us")
+        #expect(ScheduleTables.poolLine(PoolSchedule(pool: pool, timeSliceMs: nil, rateLimitUs: 1000, migrationDelayUs: nil))
+            == "Cpupool Pool-0: ratelimit=1000us")
+    }
+}

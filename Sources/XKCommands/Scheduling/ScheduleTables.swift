@@ -1,0 +1,64 @@
+import ArgumentParser
+import XenKit
+
+/// The tables of `xl sched-credit` and `xl sched-credit2`, and their runs: both verbs take
+/// the same domain options and differ in their pool parameters.
+enum ScheduleTables {
+    /// "%-33s %4s %6s %4s" of Name, ID, Weight, Cap.
+    static let header = left("Name", 33) + "   ID Weight  Cap"
+
+    static func row(_ schedule: DomainSchedule) -> String {
+        schedule.name.withCString { cFormat("%-33s %4d %6d %4d", $0, CInt(bitPattern: schedule.id.rawValue), CInt(schedule.weight), CInt(schedule.cap)) }
+    }
+
+    /// "Cpupool Pool-0: tslice=30ms ratelimit=1000us migration-delay=0us" (credit) or
+    /// "Cpupool Pool-0: ratelimit=1000us" (credit2).
+    static func poolLine(_ pool: PoolSchedule) -> String {
+        if let slice = pool.timeSliceMs {
+            return "Cpupool \(pool.pool.name): tslice=\(slice)ms ratelimit=\(pool.rateLimitUs)us migration-delay=\(pool.migrationDelayUs ?? 0)us"
+        }
+        return "Cpupool \(pool.pool.name): ratelimit=\(pool.rateLimitUs)us"
+    }
+
+    static func json(_ schedule: DomainSchedule) -> JSONValue {
+        .object([("name", .string(schedule.name)), ("domid", .uint(UInt64(schedule.id.rawValue))),
+                 ("weight", .int(Int64(schedule.weight))), ("cap", .int(Int64(schedule.cap)))])
+    }
+
+    static func json(_ pool: PoolSchedule) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("pool", .string(pool.pool.name)), ("scheduler", .string(pool.pool.scheduler))]
+        if let slice = pool.timeSliceMs { fields.append(("tslice_ms", .int(Int64(slice)))) }
+        fields.append(("ratelimit_us", .int(Int64(pool.rateLimitUs))))
+        if let delay = pool.migrationDelayUs { fields.append(("migration_delay_us", .int(Int64(delay)))) }
+        return .object(fields)
+    }
+
+    /// Shows or sets domains' weight and cap under `scheduler`: one domain (`-d`), else every
+    /// domain of every pool under it (or of `-p POOL`), pool line first, as xl.
+    static func runDomains(_ state: CommandState, scheduler: String, domain: String?, pool: String?,
+                           weight: Int?, cap: Int?, json: Bool) throws {
+        let context = try state.context
+        if let domain {
+            let id = try state.resolve(domain)
+            if weight != nil || cap != nil {
+                try context.setSchedule(of: id, under: scheduler, weight: weight, cap: cap)
+                return
+            }
+            let schedule = try context.schedule(of: id, under: scheduler)
+            print(json ? Self.json(schedule).serialized() : header + "\n" + row(schedule))
+            return
+        }
+        let pools = try context.schedules(under: scheduler, pool: pool)
+        if json {
+            print(JSONValue.array(pools.map { pool, domains in
+                .object([("pool", Self.json(pool)), ("domains", .array(domains.map(Self.json)))])
+            }).serialized())
+            return
+        }
+        for (pool, domains) in pools {
+            print(poolLine(pool))
+            print(header)
+            for domain in domains { print(row(domain)) }
+        }
+    }
+}
