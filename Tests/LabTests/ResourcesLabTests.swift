@@ -120,6 +120,12 @@ struct ResourcesLabTests {
         let pinned = try Lab.xl("vcpu-list", "lab-pv").lines.dropFirst().first ?? ""
         #expect(pinned.hasSuffix(" 1 / all"), "xl vcpu-list: \(pinned)")
         try Self.compareVCPULists()
+        // -f and a NUMA node, as xl takes them: node 0 is both CPUs here, the soft affinity 1.
+        Lab.must(try Lab.xk("vcpu-pin", "-f", "lab-pv", "0", "node:0", "1"))
+        let forced = try Lab.xl("vcpu-list", "lab-pv").lines.dropFirst().first ?? ""
+        #expect(forced.hasSuffix(" all / 1"), "xl vcpu-list: \(forced)")
+        let forceAll = try Lab.xk("vcpu-pin", "-f", "lab-pv", "all", "0")
+        #expect(forceAll.status == 1 && forceAll.stderr.contains("-f pins one vCPU"), "\(forceAll)")
     }
 
     /// xk vcpu-list and xl vcpu-list: the same rows, but for the columns that change from one

@@ -62,11 +62,20 @@ struct VCPUPinCommand: ParsableCommand {
         commandName: "vcpu-pin",
         abstract: "Set the physical CPUs a domain's vCPU may run on (hard) and prefers (soft).",
         discussion: """
-            VCPU is a vCPU number or "all". CPUS is a list such as "0-3,^2", or "all"; "-" leaves it as \
-            it is. SOFT, if given, sets the soft affinity the same way.
+            VCPU is a vCPU number or "all". CPUS is a list such as "0-3,^2", "node:1" (the CPUs of \
+            NUMA node 1) or "all"; "-" leaves it as it is. SOFT, if given, sets the soft affinity the \
+            same way. -f also ends a temporary pinning the guest's kernel made (one vCPU, not all). \
+            xk applies no global CPU masks from xl.conf, so -i (ignore them) changes nothing.
             """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(name: [.customShort("f"), .customLong("force")], help: "Also end a temporary pinning made by the guest.")
+    var force = false
+
+    @Flag(name: [.customShort("i"), .customLong("ignore-global-affinity-masks")],
+          help: "Accepted as xl takes it; xk applies no global masks.")
+    var ignoreGlobalMasks = false
 
     @Argument(help: "The domain, by name or id.")
     var domain: String
@@ -85,14 +94,15 @@ struct VCPUPinCommand: ParsableCommand {
         let context = try state.context
         let id = try state.resolve(domain)
         let host = try context.hostTopology()
-        let hard = try Self.cpuSet(cpus, hostCPUs: host.cpuCount)
-        let softSet = try Self.cpuSet(soft, hostCPUs: host.cpuCount)
+        let hard = try Self.cpuSet(cpus, host: host)
+        let softSet = try Self.cpuSet(soft, host: host)
         if hard == nil && softSet == nil {
             throw XenError(code: .invalidArgument, message: "nothing to change: both affinities are '-'")
         }
         let all = try context.vcpus(of: id).map(\.vcpu)
         let targets: [Int]
         if vcpu == "all" {
+            if force { throw XenError(code: .invalidArgument, message: "-f pins one vCPU: give its number, not all") }
             targets = all
         } else if let number = Int(vcpu) {
             targets = [number]
@@ -100,33 +110,24 @@ struct VCPUPinCommand: ParsableCommand {
             throw XenError(code: .invalidArgument, message: "'\(vcpu)' is not a vCPU number or all")
         }
         for target in targets {
-            try context.pinVCPU(id, vcpu: target, hard: hard, soft: softSet)
+            try context.pinVCPU(id, vcpu: target, hard: hard, soft: softSet, force: force)
         }
     }
 
-    /// "0-3,^2", "all", or "-" (nil: unchanged).
-    static func cpuSet(_ text: String, hostCPUs: Int) throws(XenError) -> Set<Int>? {
+    /// "0-3,^2", "node:1", "all", or "-" (nil: unchanged); a CPU the host lacks is refused.
+    static func cpuSet(_ text: String, host: HostTopology) throws(XenError) -> Set<Int>? {
         if text == "-" { return nil }
-        var cpus = Set<Int>()
-        for item in text.split(separator: ",") {
-            let exclude = item.hasPrefix("^")
-            let body = exclude ? item.dropFirst() : item
-            let members: ClosedRange<Int>
-            if body == "all" {
-                members = 0...max(hostCPUs - 1, 0)
-            } else {
-                let bounds = body.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let low = Int(bounds[0]), let high = bounds.count == 2 ? Int(bounds[1]) : low,
-                      low >= 0, high >= low else {
-                    throw XenError(code: .invalidArgument, message: "'\(item)' is not a CPU or CPU range")
-                }
-                guard high < hostCPUs else {
-                    throw XenError(code: .invalidArgument, message: "CPU \(high) does not exist (the host has \(hostCPUs))")
-                }
-                members = low...high
-            }
-            if exclude { cpus.subtract(members) } else { cpus.formUnion(members) }
+        var cpus: Set<Int>
+        do throws(CPUList.Problem) {
+            cpus = try CPUList.parse(text, host: host)
+        } catch {
+            throw XenError(code: .invalidArgument, message: "'\(text)': \(error.message)", hint: error.hint)
         }
+        // "all" sets whole bytes of the map, as libxl; CPUs named one by one must exist.
+        if !text.contains("all"), let missing = cpus.filter({ $0 >= host.cpuCount }).min() {
+            throw XenError(code: .invalidArgument, message: "CPU \(missing) does not exist (the host has \(host.cpuCount))")
+        }
+        cpus = cpus.filter { $0 < host.cpuCount }
         if cpus.isEmpty { throw XenError(code: .invalidArgument, message: "'\(text)' leaves no CPU") }
         return cpus
     }

@@ -63,7 +63,9 @@ extension Libxl {
     }
 
     /// Sets a vCPU's hard and/or soft affinity (nil leaves that one as it is).
-    static func pinVCPU(_ ctx: OpaquePointer, _ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?) -> Result<Void, LibxlFailure> {
+    /// force: libxl_set_vcpuaffinity_force, which also ends a temporary pinning the guest's
+    /// kernel made (Xen's XEN_VCPUAFFINITY_FORCE).
+    static func pinVCPU(_ ctx: OpaquePointer, _ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?, force: Bool = false) -> Result<Void, LibxlFailure> {
         let hostCPUs = libxl_get_max_cpus(ctx)
         guard hostCPUs > 0 else { return .failure(LibxlFailure(code: hostCPUs == 0 ? -3 : hostCPUs)) }
         // Two bitmaps with one owner here, disposed once below.
@@ -80,6 +82,10 @@ extension Libxl {
             let rc = libxl_bitmap_alloc(ctx, maps + slot, hostCPUs)
             guard rc == 0 else { return .failure(LibxlFailure(code: rc)) }
             for cpu in set { libxl_bitmap_set(maps + slot, Int32(cpu)) }
+        }
+        if force {
+            return check(libxl_set_vcpuaffinity_force(ctx, id.rawValue, UInt32(vcpu),
+                                                      hard == nil ? nil : maps, soft == nil ? nil : maps + 1))
         }
         return check(libxl_set_vcpuaffinity(ctx, id.rawValue, UInt32(vcpu),
                                             hard == nil ? nil : maps, soft == nil ? nil : maps + 1))

@@ -98,13 +98,15 @@ extension XenContext {
     }
 
     /// Sets where a vCPU may (hard) and prefers to (soft) run; nil leaves that one unchanged.
-    /// The corresponding libxl function is `libxl_set_vcpuaffinity`.
-    public func pinVCPU(_ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?) throws(XenError) {
+    /// `force` also ends a temporary pinning made by the guest's kernel.
+    /// The corresponding libxl functions are `libxl_set_vcpuaffinity` and
+    /// `libxl_set_vcpuaffinity_force`.
+    public func pinVCPU(_ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?, force: Bool = false) throws(XenError) {
         let info = try domain(id)
         guard vcpu >= 0, vcpu < Int(info.vcpuCount) else {
             throw XenError(code: .invalidArgument, message: "\(describe(id)) has no vCPU \(vcpu) ("
                            + (info.vcpuCount == 0 ? "it has none yet" : "it has 0-\(info.vcpuCount - 1)") + ")")
         }
-        try act("pin vCPU \(vcpu) of", id) { Libxl.pinVCPU($0, $1, vcpu: vcpu, hard: hard, soft: soft) }
+        try act("pin vCPU \(vcpu) of", id) { Libxl.pinVCPU($0, $1, vcpu: vcpu, hard: hard, soft: soft, force: force) }
     }
 }
