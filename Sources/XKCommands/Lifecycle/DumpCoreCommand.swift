@@ -23,6 +23,7 @@ struct DumpCoreCommand: ParsableCommand {
 
     func run() throws {
         let state = CommandState(options: global)
-        try state.context.dumpCore(try state.resolve(domain), to: file)
+        _ = StopSignals.install()   // a signal now discards the dump instead of leaving its temporary file
+        try state.context.dumpCore(try state.resolve(domain), to: file) { StopSignals.pending() }
     }
 }

@@ -4,6 +4,9 @@
 // write beside the target, under a temporary name, and renames it over the target only once
 // the dump is whole; a failed dump leaves the earlier file as it was and no temporary behind.
 // The core holds the guest's memory, secrets and all: it is the owner's only (0600).
+// A stop signal (SIGINT, SIGTERM, SIGHUP) during the dump is taken by the command's handler,
+// not the default action: the dump finishes (libxl cannot be stopped half way), then the
+// temporary file goes and nothing is put at the target.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,7 +19,9 @@ extension XenContext {
     /// - Throws: ``XenError`` for an unknown domain, a folder that is not there, or a dump
     ///   that fails; then an earlier file at `path` is as it was.
     /// The corresponding libxl function is `libxl_domain_core_dump`.
-    public func dumpCore(_ id: DomainID, to path: String) throws(XenError) {
+    /// - Parameter stopRequested: polled once the dump has run; true means a stop signal came,
+    ///   and the dump is thrown away.
+    public func dumpCore(_ id: DomainID, to path: String, stopRequested: () -> Bool = { false }) throws(XenError) {
         _ = try domain(id)
         let label = describe(id)
         let folder = parentFolder(of: path)
@@ -32,6 +37,11 @@ extension XenContext {
         if case .failure(let failure) = Libxl.coreDump(ctx, id, to: temporary) {
             unlink(temporary)
             throw error(failure, "dump the core of \(label) to \(path)", id, since: mark)
+        }
+        if stopRequested() {
+            unlink(temporary)
+            throw XenError(code: .operationFailed, message: "the core dump of \(label) was interrupted by a signal",
+                           hint: "nothing was written at \(path); an earlier file there is as it was")
         }
         // xc_domain_dumpcore creates it 0600; a core must stay the owner's whatever else ran.
         guard chmod(temporary, 0o600) == 0, case .success = renameFile(temporary, to: path) else {
