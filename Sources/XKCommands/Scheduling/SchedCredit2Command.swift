@@ -16,17 +16,7 @@ struct SchedCredit2Command: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: [.customShort("d"), .customLong("domain")], help: "The domain.")
-    var domain: String?
-
-    @Option(name: [.customShort("w"), .customLong("weight")], help: "Set the domain's weight.")
-    var weight: Int?
-
-    @Option(name: [.customShort("c"), .customLong("cap")], help: "Set the domain's cap.")
-    var cap: Int?
-
-    @Option(name: [.customShort("p"), .customLong("cpupool")], help: "The CPU pool.")
-    var cpupool: String?
+    @OptionGroup var options: ScheduleDomainOptions
 
     @Flag(name: [.customShort("s"), .customLong("schedparam")], help: "Show or set the pool's rate limit.")
     var schedparam = false
@@ -34,14 +24,11 @@ struct SchedCredit2Command: ParsableCommand {
     @Option(name: [.customShort("r"), .customLong("ratelimit_us")], help: "Set the pool's rate limit (us).")
     var rateLimit: Int?
 
-    @Flag(help: "Print JSON instead of the table.")
-    var json = false
-
     func validate() throws {
-        if cpupool != nil && (domain != nil || weight != nil || cap != nil) {
+        if options.cpupool != nil && options.namesDomain {
             throw ValidationError("Specifying a cpupool is not allowed with other options.")
         }
-        if domain == nil && (weight != nil || cap != nil) { throw ValidationError("Must specify a domain.") }
+        if options.domain == nil && options.namesDomain { throw ValidationError("Must specify a domain.") }
         if rateLimit != nil && !schedparam { throw ValidationError("-r sets a pool's parameter: give -s with it.") }
     }
 
@@ -50,13 +37,13 @@ struct SchedCredit2Command: ParsableCommand {
         if schedparam {
             let context = try state.context
             if let rateLimit {
-                try context.setCredit2RateLimit(pool: cpupool, rateLimitUs: rateLimit)
+                try context.setCredit2RateLimit(pool: options.cpupool, rateLimitUs: rateLimit)
                 return
             }
-            let pool = try context.poolSchedule(try context.schedulerPool(cpupool, under: "credit2"))
-            print(json ? ScheduleTables.json(pool).serialized() : ScheduleTables.poolLine(pool))
+            let pool = try context.poolSchedule(try context.schedulerPool(options.cpupool, under: "credit2"))
+            print(options.json ? ScheduleTables.json(pool).serialized() : ScheduleTables.poolLine(pool))
             return
         }
-        try ScheduleTables.runDomains(state, scheduler: "credit2", domain: domain, pool: cpupool, weight: weight, cap: cap, json: json)
+        try ScheduleTables.runDomains(state, scheduler: "credit2", domain: options.domain, pool: options.cpupool, weight: options.weight, cap: options.cap, json: options.json)
     }
 }

@@ -17,17 +17,7 @@ struct SchedCreditCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: [.customShort("d"), .customLong("domain")], help: "The domain.")
-    var domain: String?
-
-    @Option(name: [.customShort("w"), .customLong("weight")], help: "Set the domain's weight.")
-    var weight: Int?
-
-    @Option(name: [.customShort("c"), .customLong("cap")], help: "Set the domain's cap.")
-    var cap: Int?
-
-    @Option(name: [.customShort("p"), .customLong("cpupool")], help: "The CPU pool.")
-    var cpupool: String?
+    @OptionGroup var options: ScheduleDomainOptions
 
     @Flag(name: [.customShort("s"), .customLong("schedparam")], help: "Show or set the pool's parameters.")
     var schedparam = false
@@ -41,14 +31,11 @@ struct SchedCreditCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .customLong("migration_delay_us")], help: "Set the pool's vCPU migration delay (us).")
     var migrationDelay: Int?
 
-    @Flag(help: "Print JSON instead of the table.")
-    var json = false
-
     func validate() throws {
-        if (cpupool != nil || schedparam) && (domain != nil || weight != nil || cap != nil) {
+        if (options.cpupool != nil || schedparam) && options.namesDomain {
             throw ValidationError("Specifying a cpupool or schedparam is not allowed with domain options.")
         }
-        if domain == nil && (weight != nil || cap != nil) { throw ValidationError("Must specify a domain.") }
+        if options.domain == nil && options.namesDomain { throw ValidationError("Must specify a domain.") }
         if !schedparam && (timeSlice != nil || rateLimit != nil || migrationDelay != nil) {
             throw ValidationError("Must specify schedparam to set schedule parameter values.")
         }
@@ -59,13 +46,13 @@ struct SchedCreditCommand: ParsableCommand {
         if schedparam {
             let context = try state.context
             if timeSlice != nil || rateLimit != nil || migrationDelay != nil {
-                try context.setCreditParameters(pool: cpupool, timeSliceMs: timeSlice, rateLimitUs: rateLimit, migrationDelayUs: migrationDelay)
+                try context.setCreditParameters(pool: options.cpupool, timeSliceMs: timeSlice, rateLimitUs: rateLimit, migrationDelayUs: migrationDelay)
                 return
             }
-            let pool = try context.poolSchedule(try context.schedulerPool(cpupool, under: "credit"))
-            print(json ? ScheduleTables.json(pool).serialized() : ScheduleTables.poolLine(pool))
+            let pool = try context.poolSchedule(try context.schedulerPool(options.cpupool, under: "credit"))
+            print(options.json ? ScheduleTables.json(pool).serialized() : ScheduleTables.poolLine(pool))
             return
         }
-        try ScheduleTables.runDomains(state, scheduler: "credit", domain: domain, pool: cpupool, weight: weight, cap: cap, json: json)
+        try ScheduleTables.runDomains(state, scheduler: "credit", domain: options.domain, pool: options.cpupool, weight: options.weight, cap: options.cap, json: options.json)
     }
 }

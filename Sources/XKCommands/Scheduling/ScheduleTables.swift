@@ -1,6 +1,28 @@
 import ArgumentParser
 import XenKit
 
+/// The options sched-credit and sched-credit2 share, as xl's: a domain with its weight and
+/// cap, or a pool.
+struct ScheduleDomainOptions: ParsableArguments {
+    @Option(name: [.customShort("d"), .customLong("domain")], help: "The domain.")
+    var domain: String?
+
+    @Option(name: [.customShort("w"), .customLong("weight")], help: "Set the domain's weight.")
+    var weight: Int?
+
+    @Option(name: [.customShort("c"), .customLong("cap")], help: "Set the domain's cap.")
+    var cap: Int?
+
+    @Option(name: [.customShort("p"), .customLong("cpupool")], help: "The CPU pool.")
+    var cpupool: String?
+
+    @Flag(help: "Print JSON instead of the table.")
+    var json = false
+
+    /// Whether a domain option is given.
+    var namesDomain: Bool { domain != nil || weight != nil || cap != nil }
+}
+
 /// The tables of `xl sched-credit` and `xl sched-credit2`, and their runs: both verbs take
 /// the same domain options and differ in their pool parameters.
 enum ScheduleTables {

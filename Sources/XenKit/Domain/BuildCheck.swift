@@ -86,8 +86,7 @@ extension BuildCheck {
             add(.error, "name", "a domain named '\(name)' already exists (id \(existing)); destroy it first, or pick another name (name=OTHER)")
         }
         if let need = facts.need, let free = facts.free {
-            let floor = MemoryRoomWorkflow.dom0Floor
-            let canGive: Memory = facts.ballooning ? .kibibytes(facts.dom0Target.map { $0 > floor ? $0.kibibytes - floor.kibibytes : 0 } ?? 0) : .kibibytes(0)
+            let canGive: Memory = facts.ballooning ? facts.dom0Target.map(MemoryRoomWorkflow.dom0CanGive) ?? .kibibytes(0) : .kibibytes(0)
             check.memory = MemoryFigures(need: need, free: free, dom0CanGive: canGive, ballooning: facts.ballooning)
             if need > free {
                 if !facts.ballooning {

@@ -44,6 +44,11 @@ struct MemoryRoomWorkflow: Sendable {
     /// xl's credit: seconds of waiting for dom0 before giving up.
     static let waitCredit = 30.0
 
+    /// What dom0, at `target`, can give without going under the floor.
+    static func dom0CanGive(from target: Memory) -> Memory {
+        .kibibytes(target > dom0Floor ? target.kibibytes - dom0Floor.kibibytes : 0)
+    }
+
     /// "domain 'web'".
     let what: String
     /// xl.conf's autoballoon, resolved.
@@ -100,7 +105,7 @@ struct MemoryRoomWorkflow: Sendable {
     private func shrink() -> Next {
         guard let need, let free, let current = dom0Target else { return .perform(.readDom0Target) }
         let shortfall = need.kibibytes - free.kibibytes
-        let canGive = current > Self.dom0Floor ? current.kibibytes - Self.dom0Floor.kibibytes : 0
+        let canGive = Self.dom0CanGive(from: current).kibibytes
         guard shortfall <= canGive else {
             return refuse("dom0 (target \(current.mebibytes) MiB) can give at most \(canGive / 1024) MiB without going under libxl's \(Self.dom0Floor.mebibytes) MiB floor for dom0: free memory (destroy a domain), or lower the domain's memory =")
         }
