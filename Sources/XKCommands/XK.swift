@@ -16,7 +16,7 @@ public struct XK: ParsableCommand {
         commandName: "xk",
         abstract: "Manage Xen domains: a toolstack that takes xl's configs and commands.",
         discussion: """
-            Every command that prints for people also prints JSON with --json. Exit status: 0 on success, 1 when Xen or a domain refused (the reason is on stderr), 64 for a command line that could not be parsed.
+            Every command that prints for people also prints JSON with --json. xl's global options go before the subcommand: -v (libxl's messages, repeat for more), -t (progress lines with carriage returns even off a terminal), -T (dates and process ids on libxl's messages), -N (dry run, for the commands that have -n) and -f (accepted, as xl, with no effect). Exit status: 0 on success, 1 when Xen or a domain refused (the reason is on stderr), 64 for a command line that could not be parsed.
             """,
         version: version,
         subcommands: [
@@ -46,6 +46,7 @@ public struct XK: ParsableCommand {
             CPUPoolMigrateCommand.self,
             SchedCreditCommand.self,
             SchedCredit2Command.self,
+            SchedRTDSCommand.self,
             BlockAttachCommand.self,
             BlockDetachCommand.self,
             BlockListCommand.self,
@@ -86,15 +87,23 @@ public struct XK: ParsableCommand {
         ]
     )
 
-    @OptionGroup public var global: GlobalOptions
-
     public init() {}
+
+    /// Parses a command line as xl takes it: xl's global options before the subcommand
+    /// (LeadingOptions.swift), then the subcommand's own.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        do {
+            return try parseAsRoot(try LeadingOptions.rewrite(arguments))
+        } catch let refusal as LeadingOptions.Refusal {
+            throw ValidationError(refusal.description)
+        }
+    }
 
     /// Parses the command line, runs the subcommand, and exits with a status scripts can rely on.
     public static func main(_ arguments: [String]? = nil) -> Never {
         InheritedSignals.reset()   // before libxl starts a device model that would inherit them
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
             if let asyncCommand = command as? any AsyncParsableCommand {
                 try runBlocking(asyncCommand)
             } else {

@@ -18,11 +18,12 @@ public final class XenContext: @unchecked Sendable {
     ///
     /// - Parameter echoLevel: libxl messages at or above this level are also written to
     ///   stderr as they happen (xl's `-v`); nil keeps them for error reports only.
+    /// - Parameter timestamps: echoed lines start with the date and process id (xl's `-T`).
     /// - Throws: ``XenError`` with code ``XenError/Code/hypervisorUnavailable``,
     ///   ``XenError/Code/permissionDenied`` or ``XenError/Code/xenstoreUnavailable`` and a
     ///   hint of what to check, when this host cannot be controlled.
-    public init(echoLevel: LogLevel? = nil) throws(XenError) {
-        let logger = ToolLogger(echoLevel: echoLevel)
+    public init(echoLevel: LogLevel? = nil, timestamps: Bool = false) throws(XenError) {
+        let logger = ToolLogger(echoLevel: echoLevel, timestamps: timestamps)
         let mark = logger.mark()
         switch Libxl.allocateContext(logger: logger) {
         case .success(let ctx):

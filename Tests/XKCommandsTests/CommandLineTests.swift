@@ -11,10 +11,46 @@ import Testing
     }
 
     @Test func verboseWorksBeforeAndAfterTheSubcommand() throws {
-        let before = try #require(try XK.parseAsRoot(["-vv", "list"]) as? ListCommand)
+        let before = try #require(try XK.parse(["-vv", "list"]) as? ListCommand)
         #expect(before.global.verbose == 2)
         let after = try #require(try XK.parseAsRoot(["info", "-v"]) as? InfoCommand)
         #expect(after.global.verbose == 1)
+    }
+
+    /// xl's global options before the subcommand, as `xl migrate` runs `xl -t migrate-receive`
+    /// on the other host.
+    @Test func xlGlobalOptionsGoBeforeTheSubcommand() throws {
+        #expect(try LeadingOptions.rewrite(["-vv", "-t", "migrate-receive", "-e"]) == ["migrate-receive", "--verbose", "--verbose", "--progress-cr", "-e"])
+        #expect(try LeadingOptions.rewrite(["-vfT", "list", "-v"]) == ["list", "--verbose", "--timestamps", "-v"])
+        #expect(try LeadingOptions.rewrite(["-N", "create", "a.cfg"]) == ["create", "-n", "a.cfg"])
+        #expect(try LeadingOptions.rewrite(["list", "-t"]) == ["list", "-t"])   // after the subcommand: the subcommand's
+        #expect(try LeadingOptions.rewrite(["--version"]) == ["--version"])
+        #expect(throws: LeadingOptions.Refusal.self) { try LeadingOptions.rewrite(["-N", "destroy", "web"]) }
+        #expect(throws: LeadingOptions.Refusal.self) { try LeadingOptions.rewrite(["-v"]) }
+        let receive = try #require(try XK.parse(["-t", "-vv", "migrate-receive"]) as? MigrateReceiveCommand)
+        #expect(receive.global.xl.progressCR && receive.global.verbose == 2)
+        let create = try #require(try XK.parse(["-N", "create", "web.cfg"]) as? CreateCommand)
+        #expect(create.dryRun)
+        #expect(throws: (any Error).self) { try XK.parse(["-N", "pause", "web"]) }
+        #expect(throws: (any Error).self) { try XK.parse(["-x", "list"]) }
+    }
+
+    /// sched-rtds's -v is a vCPU, as in xl; xk's own -v goes before the subcommand there.
+    @Test func schedRTDSTakesXlsOptions() throws {
+        let set = try #require(try XK.parse(["-v", "sched-rtds", "-d", "web", "-v", "0", "-v", "1", "-p", "10000", "-b", "2000", "-e", "1",
+                                             "-p", "20000", "-b", "5000", "-e", "0"]) as? SchedRTDSCommand)
+        #expect(set.global.verbose == 1 && set.vcpuArguments == ["0", "1"] && set.periods == [10000, 20000] && set.extratimes == ["1", "0"])
+        #expect(try XK.parse(["sched-rtds", "-d", "web", "-v", "all", "-p", "100", "-b", "50", "-e", "0"]) is SchedRTDSCommand)
+        #expect(try XK.parse(["sched-rtds", "-v", "all"]) is SchedRTDSCommand)
+        for refused in [["sched-rtds", "-c", "Pool-0", "-d", "web"],          // a pool with other options
+                        ["sched-rtds", "-p", "100", "-b", "50", "-e", "0"],  // no domain
+                        ["sched-rtds", "-d", "web", "-p", "100", "-b", "50", "-e", "0"],   // no vCPU
+                        ["sched-rtds", "-d", "web", "-v", "all", "-v", "0"],
+                        ["sched-rtds", "-d", "web", "-v", "0", "-v", "1", "-p", "100", "-b", "50", "-e", "0"],   // one of each for two
+                        ["sched-rtds", "-d", "web", "-v", "0", "-p", "100", "-b", "50", "-e", "2"],
+                        ["sched-rtds", "-d", "web", "-v", "x"]] {
+            #expect(throws: (any Error).self, "\(refused)") { try XK.parse(refused) }
+        }
     }
 
     @Test func infoTakesOneKey() throws {
@@ -33,7 +69,7 @@ import Testing
         #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
                           "reboot", "destroy", "rename", "domid", "domname",
                           "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin",
-                          "cpupool-list", "cpupool-create", "cpupool-destroy", "cpupool-rename", "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "sched-credit", "sched-credit2",
+                          "cpupool-list", "cpupool-create", "cpupool-destroy", "cpupool-rename", "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "sched-credit", "sched-credit2", "sched-rtds",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach", "network-list",
                           "cd-insert", "cd-eject", "channel-list", "vtpm-list", "usb-list", "usbctrl-attach", "usbctrl-detach",
                           "dmesg", "debug-keys", "uptime", "claims", "sysrq", "trigger", "dump-core", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",

@@ -196,3 +196,21 @@ import Testing
             == "Cpupool Pool-0: ratelimit=1000us")
     }
 }
+
+/// `xk sched-rtds`'s lines, as xl_sched.c prints them.
+@Suite struct RTDSTableTests {
+    @Test func linesAsXl() {
+        #expect(RTDSTables.domainHeader == "Name                                ID    Period    Budget  Extratime")
+        #expect(RTDSTables.vcpuHeader == "Name                                ID VCPU    Period    Budget  Extratime")
+        let schedule = RTDSDomainSchedule(id: DomainID(3), name: "lab-pv", defaults: .xenDefaults,
+                                          vcpus: [RTDSVCPUSchedule(vcpu: 0, parameters: RTDSParameters(periodUs: 20000, budgetUs: 5000, extratime: false)),
+                                                  RTDSVCPUSchedule(vcpu: 1, parameters: .xenDefaults)])
+        #expect(RTDSTables.domainRow(schedule) == "lab-pv                               3     10000      4000        yes")
+        #expect(RTDSTables.vcpuRows(schedule) == ["lab-pv                               3    0     20000      5000         no",
+                                                  "lab-pv                               3    1     10000      4000        yes"])
+        let pool = CPUPool(CPUPoolRecord(id: 1, name: "rt", scheduler: "rtds", cpus: [1], domainCount: 1))
+        #expect(RTDSTables.poolLine(pool) == "Cpupool rt: sched=RTDS")
+        #expect(RTDSTables.json(schedule, perVCPU: true).serialized(pretty: false)
+            == #"{"name":"lab-pv","domid":3,"defaults":{"period_us":10000,"budget_us":4000,"extratime":true},"vcpus":[{"vcpu":0,"period_us":20000,"budget_us":5000,"extratime":false},{"vcpu":1,"period_us":10000,"budget_us":4000,"extratime":true}]}"#)
+    }
+}

@@ -59,3 +59,17 @@ import Testing
         #expect(throws: CPUList.Problem.self) { try CPUList.parse("node:5", host: Self.host) }
     }
 }
+
+/// RTDS values are checked as Xen checks them (rt.c), naming the vCPU, before any is set.
+@Suite struct RTDSParameterTests {
+    @Test func xensLimits() throws {
+        try RTDSParameters(periodUs: 10, budgetUs: 10, extratime: false).check("vCPU 0")
+        try RTDSParameters.xenDefaults.check("vCPU 0")
+        for (period, budget, words) in [(9, 9, "period 9 us is out of range"), (1000, 9, "budget 9 us is below"),
+                                        (1000, 2000, "budget 2000 us is more than its period 1000 us"),
+                                        (Int(Int32.max) + 1, 100, "out of range")] {
+            let error = try #require(throws: XenError.self) { try RTDSParameters(periodUs: period, budgetUs: budget, extratime: true).check("vCPU 1 of domain 'web'") }
+            #expect(error.message.hasPrefix("vCPU 1 of domain 'web': ") && error.message.contains(words), "\(error.message)")
+        }
+    }
+}

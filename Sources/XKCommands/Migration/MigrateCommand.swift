@@ -81,7 +81,7 @@ struct MigrateCommand: ParsableCommand {
         let id = try state.resolve(domain)
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let transport = try TransportProcess(command: try rune)
-        let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1)
+        let line = ProgressLine(enabled: !quiet && !json && (global.xl.progressCR || isatty(STDERR_FILENO) == 1))
         let watched = context.isMarkedWatched(id)
         _ = StopSignals.install()   // a signal now rolls the migration back (before GO)
         let result: MigrationResult

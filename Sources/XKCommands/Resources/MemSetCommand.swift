@@ -52,7 +52,7 @@ struct MemSetCommand: ParsableCommand {
         let id = try state.resolve(domain)
         try context.setMemoryTarget(id, target, force: force)
         guard wait else { return }
-        let showProgress = isatty(STDERR_FILENO) == 1 && !json
+        let showProgress = (global.xl.progressCR || isatty(STDERR_FILENO) == 1) && !json
         let outcome = try context.waitForMemory(id, target: target, timeout: timeout, stallAfter: stall) { current in
             if showProgress { printError("\r\u{1B}[K\(domain): \(current.mebibytes) MiB, target \(target.mebibytes) MiB", terminator: "") }
         }

@@ -7,7 +7,14 @@ public struct GlobalOptions: ParsableArguments {
           help: "Show libxl's messages on stderr (repeat for more detail, like xl -v).")
     public var verbose: Int
 
+    @OptionGroup var xl: XLGlobalFlags
+
     public init() {}
+
+    init(verbose: Int, xl: XLGlobalFlags) {
+        self.verbose = verbose
+        self.xl = xl
+    }
 
     /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
     var echoLevel: LogLevel? {
@@ -19,6 +26,32 @@ public struct GlobalOptions: ParsableArguments {
         default: .debug
         }
     }
+}
+
+/// xl's -t and -T, which go before the subcommand (LeadingOptions.swift hands them over in
+/// this long form); hidden: the help names them among xl's global options.
+public struct XLGlobalFlags: ParsableArguments {
+    /// xl -t: progress lines overwrite themselves with a carriage return even when stderr is
+    /// not a terminal.
+    @Flag(name: .customLong("progress-cr"), help: .hidden)
+    var progressCR = false
+
+    /// xl -T: libxl's echoed messages start with the date and the process id.
+    @Flag(name: .customLong("timestamps"), help: .hidden)
+    var timestamps = false
+
+    public init() {}
+}
+
+/// The global options of a subcommand whose own `-v` means something else (sched-rtds's
+/// vCPU, as in xl): only `--verbose` there, and `xk -v sched-rtds` before the subcommand.
+struct LongGlobalOptions: ParsableArguments {
+    @Flag(name: .customLong("verbose"), help: "Show libxl's messages on stderr (repeat for more detail).")
+    var verbose: Int
+
+    @OptionGroup var xl: XLGlobalFlags
+
+    var options: GlobalOptions { GlobalOptions(verbose: verbose, xl: xl) }
 }
 
 /// What one xk invocation shares between its parts: the Xen context, opened on first use
@@ -33,7 +66,7 @@ final class CommandState {
     var context: XenContext {
         get throws(XenError) {
             if let openedContext { return openedContext }
-            let context = try XenContext(echoLevel: options.echoLevel)
+            let context = try XenContext(echoLevel: options.echoLevel, timestamps: options.xl.timestamps)
             openedContext = context
             return context
         }

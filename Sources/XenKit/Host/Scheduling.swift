@@ -29,13 +29,18 @@ extension XenContext {
     public func schedule(of id: DomainID, under scheduler: String) throws(XenError) -> DomainSchedule {
         let info = try domain(id)
         let raw = try perform("read the scheduling of domain \(id)") { Libxl.domainSchedule($0, id) }
-        guard raw.scheduler == scheduler else {
-            let pool = (try? cpupools().first { $0.id == info.cpupool })?.map(\.name) ?? String(info.cpupool)
-            throw XenError(code: .invalidArgument,
-                           message: "domain '\(info.name ?? String(id.rawValue))' runs under \(raw.scheduler) (CPU pool '\(pool)'), not \(scheduler)",
-                           hint: "use xk sched-\(raw.scheduler)")
-        }
+        try requireScheduler(scheduler, of: info, runs: raw.scheduler)
         return DomainSchedule(id: id, name: info.name ?? "", scheduler: raw.scheduler, weight: raw.weight, cap: raw.cap)
+    }
+
+    /// Refuses a domain that runs under another scheduler than `wanted`, naming it and its pool
+    /// (libxl would say only "returned credit2 not credit").
+    func requireScheduler(_ wanted: String, of info: DomainInfo, runs actual: String) throws(XenError) {
+        guard actual != wanted else { return }
+        let pool = (try? cpupools().first { $0.id == info.cpupool })?.map(\.name) ?? String(info.cpupool)
+        throw XenError(code: .invalidArgument,
+                       message: "domain '\(info.name ?? String(info.id.rawValue))' runs under \(actual) (CPU pool '\(pool)'), not \(wanted)",
+                       hint: "use xk sched-\(actual)")
     }
 
     /// Sets a domain's weight and/or cap under `scheduler` (nil leaves one as it is).
@@ -50,7 +55,7 @@ extension XenContext {
     public func schedules(under scheduler: String, pool qualifier: String? = nil) throws(XenError) -> [(PoolSchedule, [DomainSchedule])] {
         var pools = try cpupools().filter { $0.scheduler == scheduler }
         if let qualifier {
-            let named = try cpupool(qualifier)
+            let named = try schedulerPool(qualifier, under: scheduler)
             pools = pools.filter { $0.id == named.id }
         }
         let all = try domains()

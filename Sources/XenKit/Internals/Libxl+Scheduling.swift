@@ -4,15 +4,16 @@
 internal import CXen
 
 extension Libxl {
-    /// The scheduler a domain runs under, its weight and its cap.
-    static func domainSchedule(_ ctx: OpaquePointer, _ id: DomainID) -> Result<(scheduler: String, weight: Int, cap: Int), LibxlFailure> {
+    /// The scheduler a domain runs under, its weight and its cap (credit, credit2), and its
+    /// period and budget (RTDS: Xen's defaults for the domain, not any vCPU's).
+    static func domainSchedule(_ ctx: OpaquePointer, _ id: DomainID) -> Result<(scheduler: String, weight: Int, cap: Int, periodUs: Int, budgetUs: Int), LibxlFailure> {
         var params = libxl_domain_sched_params()
         libxl_domain_sched_params_init(&params)
         defer { libxl_domain_sched_params_dispose(&params) }
         let rc = libxl_domain_sched_params_get(ctx, id.rawValue, &params)
         guard rc == 0 else { return .failure(LibxlFailure(code: rc)) }
         let name = libxl_scheduler_to_string(params.sched).map { String(cString: $0) } ?? "unknown"
-        return .success((name, Int(params.weight), Int(params.cap)))
+        return .success((name, Int(params.weight), Int(params.cap), Int(params.period), Int(params.budget)))
     }
 
     /// Sets what is given (nil leaves it: libxl's "default" marker).

@@ -58,9 +58,12 @@ final class ToolLogger: @unchecked Sendable {
     private let state = Mutex(State())
     /// Messages at or above this level are also written to stderr; `nil` writes none.
     let echoLevel: LogLevel?
+    /// Whether echoed lines start with the date and the process id (xl -T).
+    let echoTimestamps: Bool
 
-    init(echoLevel: LogLevel?) {
+    init(echoLevel: LogLevel?, timestamps: Bool = false) {
         self.echoLevel = echoLevel
+        echoTimestamps = timestamps
         raw = .allocate(capacity: 1)
         raw.initialize(to: cxen_logger())
         let kept = min(echoLevel ?? .error, .error)
@@ -104,9 +107,23 @@ final class ToolLogger: @unchecked Sendable {
             if state.recent.count > Self.ringSize { state.recent.removeFirst() }
         }
         if let echoLevel, level >= echoLevel {
-            let line = text + "\n"
+            let line = (echoTimestamps ? Self.stamp() : "") + text + "\n"
             _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
+    }
+}
+
+extension ToolLogger {
+    /// "2026-12-04 03:20:01 UTC [1234] ", as xentoollog's stdio logger with SHOW_DATE and
+    /// SHOW_PID.
+    static func stamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let length = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %Z ", &parts)
+        let date = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return date + "[\(getpid())] "
     }
 }
 
