@@ -44,6 +44,7 @@ public struct XK: ParsableCommand {
             CPUPoolCPUAddCommand.self,
             CPUPoolCPURemoveCommand.self,
             CPUPoolMigrateCommand.self,
+            CPUPoolNUMASplitCommand.self,
             SchedCreditCommand.self,
             SchedCredit2Command.self,
             SchedRTDSCommand.self,

@@ -34,6 +34,15 @@ struct MigrationLabTests {
         }
     }
 
+    /// A folder whose `xl` is xk, as on a host where xk is installed as xl.
+    static func xkAsXl() throws -> String {
+        let folder = "/tmp/xk-as-xl"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/xl", withDestinationPath: Lab.xk)
+        return folder
+    }
+
     static func startGuest(_ config: String = pvh, _ name: String = "lab-pvh") throws -> (domid: Int, uptime: Double) {
         Lab.must(try Lab.run(Lab.xk, ["create", "-q", config], timeout: 180))
         #expect(L.eventually(120) { (uptimes(name).last ?? 0) >= 6 }, "\(name) did not come up: \(L.console(name))")
@@ -52,7 +61,9 @@ struct MigrationLabTests {
             let arguments: [String] = switch (sender, receiver) {
             case ("xk", "xk"): ["migrate", "-s", "env", "lab-pvh", Self.path]
             case ("xk", _): ["migrate", "--receiver", "xl", "-s", "env", "lab-pvh", "X=1"]
-            default: ["migrate", "-s", "", "lab-pvh", Self.receive]
+            // xl's own rune, with xk installed as xl on the receiving side: "xl -t -v
+            // migrate-receive" (xl's global options before the subcommand).
+            default: ["-t", "-v", "migrate", "-s", "env", "lab-pvh", "PATH=\(try Self.xkAsXl()):/usr/sbin:/usr/bin:/sbin:/bin"]
             }
             let result = try Lab.run(sender == "xk" ? Lab.xk : "xl", arguments, timeout: 600)
             #expect(result.status == 0, "\(sender) -> \(receiver): \(result)")

@@ -69,7 +69,7 @@ import Testing
         #expect(names == ["info", "list", "create", "console", "pause", "unpause", "shutdown",
                           "reboot", "destroy", "rename", "domid", "domname",
                           "mem-set", "mem-max", "vcpu-set", "vcpu-list", "vcpu-pin",
-                          "cpupool-list", "cpupool-create", "cpupool-destroy", "cpupool-rename", "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "sched-credit", "sched-credit2", "sched-rtds",
+                          "cpupool-list", "cpupool-create", "cpupool-destroy", "cpupool-rename", "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "cpupool-numa-split", "sched-credit", "sched-credit2", "sched-rtds",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach", "network-list",
                           "cd-insert", "cd-eject", "channel-list", "vtpm-list", "usb-list", "usbctrl-attach", "usbctrl-detach",
                           "dmesg", "debug-keys", "uptime", "claims", "sysrq", "trigger", "dump-core", "save", "restore", "migrate", "migrate-receive", "watch", "daemon", "define", "undefine", "start", "autostart",
