@@ -139,6 +139,11 @@ extern ssize_t cxen_splice(int fd_in, long long *off_in, int fd_out, long long *
 /* tee(2): copies what a pipe holds into another pipe without consuming it, so that the
  * migration receiver can check the libxl stream's header before libxl reads it. */
 extern ssize_t cxen_tee(int fd_in, int fd_out, size_t len, unsigned int flags) __asm__("tee");
+/* > "#define RANDOM_DOMID (INVALID_DOMID - 1)" (libxl.h): a macro of a macro Swift does not import.
+ * libxl picks a random domain id for a config whose c_info.domid is this (xl.conf's
+ * domid_policy="random"). */
+static const uint32_t cxen_random_domid = RANDOM_DOMID;
+
 #define CXEN_SPLICE_F_NONBLOCK 2u
 #define CXEN_SPLICE_F_MOVE 1u
 #define CXEN_SPLICE_F_MORE 4u

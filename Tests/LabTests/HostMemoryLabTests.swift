@@ -140,4 +140,42 @@ struct HostMemoryLabTests {
         #expect(bad.status == 1 && bad.stderr.contains("/etc/xen/xl.conf:") && bad.stderr.contains("autoballoon: expected on, off or auto, got \"of\""), "\(bad)")
         #expect(try L.xlNames() == names)
     }
+
+    /// xl.conf's vm.pv.cpumask and domid_policy="random", beside xl: `create -n` prints xl's
+    /// JSON (the mask in every vCPU's hard affinity), a created guest runs where the mask
+    /// says, vcpu-pin narrows to it unless -i, and two creates in a row get ids that are not
+    /// one after the other.
+    @Test func globalMasksAndRandomDomidsBesideXl() throws {
+        let original = (try? String(contentsOfFile: Self.xlConf, encoding: .utf8)) ?? ""
+        L.cleanUp("lab-masked")
+        defer {
+            try? original.write(toFile: Self.xlConf, atomically: true, encoding: .utf8)
+            L.cleanUp("lab-masked")
+        }
+        try (original + "\nvm.pv.cpumask=\"1\"\ndomid_policy=\"random\"\n").write(toFile: Self.xlConf, atomically: true, encoding: .utf8)
+        let xkJSON = Lab.must(try Lab.xk("create", "-n", Self.config)).stdout
+        let xlJSON = Lab.must(try Lab.xl("-N", "create", Self.config)).stdout
+        #expect(xkJSON == xlJSON, "xk:\n\(xkJSON)\nxl:\n\(xlJSON)")
+        #expect(xkJSON.filter { !$0.isWhitespace }.contains("\"vcpu_hard_affinity\":[[1],[1]]"), "\(xkJSON)")
+        let ignored = Lab.must(try Lab.xk("create", "-n", "--ignore-global-affinity-masks", Self.config)).stdout
+        #expect(ignored == Lab.must(try Lab.xl("-N", "create", "--ignore-global-affinity-masks", Self.config)).stdout)
+        #expect(!ignored.contains("vcpu_hard_affinity"))
+
+        var domids: [Int] = []
+        for _ in 0..<2 {
+            Lab.must(try Lab.run(Lab.xk, ["create", "-q", "-p", Self.config, "name=\"lab-masked\""], timeout: 180))
+            let rows = Lab.must(try Lab.xl("vcpu-list", "lab-masked")).stdout.split(separator: "\n").dropFirst()
+            #expect(rows.count == 2 && rows.allSatisfy { $0.hasSuffix(" 1 / all") }, "\(rows)")
+            domids.append(Int(rows.first?.split(separator: " ")[1] ?? "") ?? -1)
+            if domids.count == 1 { L.cleanUp("lab-masked") }
+        }
+        #expect(domids[1] != domids[0] + 1, "ids \(domids): Xen's next id, not a random one")
+
+        Lab.must(try Lab.xk("vcpu-pin", "lab-masked", "0", "0-1"))
+        #expect(Lab.must(try Lab.xl("vcpu-list", "lab-masked")).stdout.split(separator: "\n")[1].hasSuffix(" 1 / all"))
+        let refused = try Lab.xk("vcpu-pin", "lab-masked", "0", "0")
+        #expect(refused.status == 1 && refused.stderr.contains("has no CPU in xl.conf's mask") && refused.stderr.contains("vm.pv.cpumask=\"1\""), "\(refused)")
+        Lab.must(try Lab.xk("vcpu-pin", "-i", "lab-masked", "0", "0"))
+        #expect(Lab.must(try Lab.xl("vcpu-list", "lab-masked")).stdout.split(separator: "\n")[1].hasSuffix(" 0 / all"))
+    }
 }

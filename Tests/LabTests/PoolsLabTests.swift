@@ -4,7 +4,7 @@ import Testing
 /// Issue 14's CPU pools and schedulers on the real hypervisor, beside xl: the lab's second CPU
 /// taken out of Pool-0 into a credit2 pool made by xk, a guest moved into it and another
 /// created in it with pool=, weights and caps set by each tool and read by the other, pool
-/// parameters, the refusals, a credit pool, an RTDS pool, and cpupool-numa-split. Everything
+/// parameters, the refusals, a credit pool, an RTDS pool refused, and cpupool-numa-split. Everything
 /// is put back as it was.
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct PoolsLabTests {
@@ -13,7 +13,7 @@ struct PoolsLabTests {
 
     static func cleanUp() {
         L.cleanUp("lab-pv", "lab-pooled")
-        for pool in ["xk-pool", "xk-pool2", "xl-pool", "xk-credit", "xk-rt", "xk-extra"] { _ = try? Lab.xl("cpupool-destroy", pool) }
+        for pool in ["xk-pool", "xk-pool2", "xl-pool", "xk-credit", "xk-rt", "xl-rt", "xk-extra"] { _ = try? Lab.xl("cpupool-destroy", pool) }
         _ = try? Lab.xl("cpupool-rename", "Pool-node0", "Pool-0")
         _ = try? Lab.xl("cpupool-cpu-add", "Pool-0", "1")
     }
@@ -101,28 +101,13 @@ struct PoolsLabTests {
         _ = try Self.same("sched-credit")
         Lab.must(try Lab.xk("cpupool-destroy", "xk-credit"))
 
-        // RTDS: lab-pv (two vCPUs, one online) in a pool of CPU 1; per-vCPU parameters set by
-        // each tool and read by the other; the listings byte for byte; Xen's limits refused.
-        Lab.must(try Lab.xk("cpupool-create", "name=\"xk-rt\"", "sched=\"rtds\"", "cpus=\"1\""))
-        Lab.must(try Lab.xk("cpupool-migrate", "lab-pv", "xk-rt"))
-        #expect(try Self.same("sched-rtds").hasPrefix("Cpupool xk-rt: sched=RTDS\n"))
-        _ = try Self.same("sched-rtds", "-v", "all")
-        Lab.must(try Lab.xk("sched-rtds", "-d", "lab-pv", "-v", "0", "-p", "20000", "-b", "5000", "-e", "0"))
-        let xlVCPU = Lab.must(try Lab.xl("sched-rtds", "-d", "lab-pv", "-v", "0")).stdout
-        #expect(xlVCPU.contains("    0     20000      5000         no\n"), "\(xlVCPU)")
-        Lab.must(try Lab.xl("sched-rtds", "-d", "lab-pv", "-v", "all", "-p", "30000", "-b", "7500", "-e", "1"))
-        let vcpus = try Self.same("sched-rtds", "-d", "lab-pv", "-v", "all")
-        #expect(vcpus.components(separatedBy: "     30000      7500        yes").count == 3, "\(vcpus)")
-        _ = try Self.same("sched-rtds", "-d", "lab-pv")
-        _ = try Self.same("sched-rtds", "-v", "all")
-        let rtJSON = try #require(try Lab.json(Lab.must(try Lab.xk("sched-rtds", "-d", "lab-pv", "-v", "all", "--json")).stdout) as? [String: Any])
-        #expect((rtJSON["vcpus"] as? [[String: Any]])?.first?["budget_us"] as? Int == 7500, "\(rtJSON)")
-        try Self.refused(["sched-rtds", "-d", "lab-pv", "-v", "0", "-p", "1000", "-b", "2000", "-e", "1"],
-                         "vCPU 0 of domain 'lab-pv': budget 2000 us is more than its period 1000 us")
-        try Self.refused(["sched-rtds", "-d", "lab-pv", "-v", "5", "-p", "1000", "-b", "200", "-e", "1"], "domain 'lab-pv' has no vCPU 5")
-        try Self.refused(["sched-rtds", "-d", "Domain-0"], "runs under credit2 (CPU pool 'Pool-0'), not rtds")
-        Lab.must(try Lab.xk("cpupool-migrate", "lab-pv", "Pool-0"))
-        Lab.must(try Lab.xk("cpupool-destroy", "xk-rt"))
+        // The lab's Xen (Debian's) has only credit and credit2: an RTDS pool is refused by Xen,
+        // as with xl, and xk says why it may be.
+        let rt = try Lab.xk("cpupool-create", "name=\"xk-rt\"", "sched=\"rtds\"", "cpus=\"1\"")
+        #expect(rt.status == 1 && rt.stderr.contains("Xen may have no rtds scheduler"), "\(rt)")
+        #expect(try Lab.xl("cpupool-create", "name=\"xl-rt\"", "sched=\"rtds\"", "cpus=\"1\"").status != 0)
+        let afterRT = try Self.same("cpupool-list")
+        #expect(afterRT.split(separator: "\n").count == 2 && afterRT.contains("Pool-0               1   credit2       y          2"), "\(afterRT)")
 
         // cpupool-numa-split, with CPU 1 free: refused while another pool exists, as xl's;
         // then the lab's one node is Pool-node0 with both CPUs, as xl makes it.

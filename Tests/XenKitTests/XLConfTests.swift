@@ -40,7 +40,7 @@ import Testing
         #expect(conf.blkdevStart == "xvdb" && !conf.claimMode)
         #expect(conf.maxGrantFrames == 64 && conf.maxMaptrackFrames == 1024 && conf.maxGrantVersion == 1)
         #expect(conf.domidPolicy == .random && conf.bootloader == BootloaderRestriction(restrict: true, user: "xen-bl"))
-        #expect(conf.warnings == ["/etc/xen/xl.conf:14: domid_policy: xk does not pick random domain ids yet; Xen picks them"], "\(conf.warnings)")
+        #expect(conf.warnings.isEmpty, "\(conf.warnings)")
         #expect(try Self.parse("autoballoon=\"1\"\n").autoballoon == .on)
         #expect(try Self.parse("autoballoon=0\n").autoballoon == .off)
     }
@@ -72,14 +72,30 @@ import Testing
             output_format="sxp"
 
             """)
-        #expect(conf.warnings.count == 6, "\(conf.warnings)")
+        #expect(conf.warnings.count == 5, "\(conf.warnings)")
         #expect(conf.warnings.contains("/etc/xen/xl.conf:1: unknown key 'autoballon', did you mean 'autoballoon'?; it is ignored"))
         #expect(conf.warnings.contains("/etc/xen/xl.conf:2: defaultbridge is deprecated, please switch to vif.default.bridge"))
-        #expect(conf.warnings.contains { $0.hasPrefix("/etc/xen/xl.conf:4: vm.cpumask: xk does not apply") })
         #expect(conf.vifDefaults.bridge == "xenbr1" && conf.vifDefaults.script == "vif-nat")
         #expect(conf.autoballoon == .auto)
         // The new key wins over the deprecated one, as in xl.
         #expect(try Self.parse("defaultbridge=\"a\"\nvif.default.bridge=\"b\"\n").vifDefaults.bridge == "b")
+    }
+
+    /// vm.cpumask with the type's mask, as xl's apply_global_affinity_masks; "all" or unset
+    /// leaves every CPU; a vCPU left with none is refused, naming the masks.
+    @Test func globalCPUMasks() throws {
+        let host = HostTopology(cpuCount: 4, nodeCPUs: [[0, 1], [2, 3]])
+        let conf = try Self.parse("vm.cpumask=\"0-2\"\nvm.pv.cpumask=\"1-3\"\nvm.hvm.cpumask=\"all\"\n")
+        let masks = try conf.affinityMasks(host: host)
+        #expect(masks.pv == [1, 2] && masks.hvm == [0, 1, 2])
+        #expect(try masks.narrow([0, 1, 3], for: .pv, what: "x") == [1])
+        #expect(throws: XenError.self) { try masks.narrow([3], for: .pvh, what: "x") }
+        let error = try #require(throws: XenError.self) { try masks.narrow([3], for: .pv, what: "vCPU 0's hard affinity") }
+        #expect(error.message == "vCPU 0's hard affinity (CPUs 3) has no CPU in xl.conf's mask: /etc/xen/xl.conf:1: vm.cpumask=\"0-2\" and /etc/xen/xl.conf:2: vm.pv.cpumask=\"1-3\" leaves CPUs 1,2", "\(error)")
+        #expect(try Self.parse("vm.cpumask=\"all\"\n").affinityMasks(host: host) == .none)
+        #expect(try Self.parse("vm.hvm.cpumask=\"node:1\"\n").affinityMasks(host: host).hvm == [2, 3])
+        let bad = try #require(throws: XenError.self) { try Self.parse("\nvm.pv.cpumask=\"7\"\n").affinityMasks(host: host) }
+        #expect(bad.message.hasPrefix("/etc/xen/xl.conf:2: vm.pv.cpumask: "), "\(bad)")
     }
 
     /// xl's auto_autoballoon: off when Xen's command line fixes dom0's memory.
@@ -119,5 +135,32 @@ import Testing
             text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\nmax_grant_frames = 32\n", source: "web.cfg",
             options: .init(checkFiles: false, xlConf: conf)).json()
         #expect(own.contains("\"max_grant_frames\": 32"))
+    }
+}
+
+/// xl.conf's masks in a mapped config: what `xl -N create` prints with them.
+@Suite struct GlobalMaskMappingTests {
+    static let host = HostTopology(cpuCount: 2, nodeCPUs: [[0, 1]])
+
+    static func json(_ config: String, conf: String, ignore: Bool = false) throws -> String {
+        let xlConf = try XLConf.parse(text: conf, source: "/etc/xen/xl.conf")
+        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: host, xlConf: xlConf, ignoreGlobalAffinityMasks: ignore)
+        return try DomainConfiguration.parse(text: config, source: "web.cfg", options: options).json()
+    }
+
+    static let pv = "name=\"web\"\ntype=\"pv\"\nkernel=\"/k\"\nmemory=64\nvcpus=1\nmaxvcpus=2\n"
+
+    @Test func masksNarrowEveryVCPU() throws {
+        let masked = try Self.json(Self.pv, conf: "vm.pv.cpumask=\"1\"\n")
+        let compact = masked.filter { !$0.isWhitespace }
+        #expect(compact.contains("\"vcpu_hard_affinity\":[[1],[1]]"), "\(masked)")
+        // Another type's mask, "all", or -i: no affinity made.
+        for (conf, ignore) in [("vm.hvm.cpumask=\"1\"\n", false), ("vm.cpumask=\"all\"\n", false), ("vm.pv.cpumask=\"1\"\n", true)] {
+            #expect(!(try Self.json(Self.pv, conf: conf, ignore: ignore)).contains("vcpu_hard_affinity"), "\(conf)")
+        }
+        // cpus= narrowed; nothing left is refused, naming the vCPU and the mask.
+        #expect(try Self.json(Self.pv + "cpus=\"0-1\"\n", conf: "vm.cpumask=\"0\"\n").filter { !$0.isWhitespace }.contains("\"vcpu_hard_affinity\":[[0],[0]]"))
+        let error = try #require(throws: XenError.self) { try Self.json(Self.pv + "cpus=\"1\"\n", conf: "vm.cpumask=\"0\"\n") }
+        #expect(error.message.hasPrefix("web.cfg: vCPU 0's hard affinity (CPUs 1) has no CPU in xl.conf's mask: /etc/xen/xl.conf:1: vm.cpumask=\"0\""), "\(error)")
     }
 }

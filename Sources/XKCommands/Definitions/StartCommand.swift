@@ -28,7 +28,7 @@ struct StartCommand: ParsableCommand {
         let state = CommandState(options: global)
         try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
-        let id = try context.start(name, paused: paused, memory: try state.memoryPolicy())
+        let id = try context.start(name, paused: paused, policy: try state.buildPolicy())
         if !quiet { print("Started domain '\(name)' (id \(id))\(paused ? ", paused" : "").") }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)

@@ -45,6 +45,9 @@ struct CreateCommand: ParsableCommand {
     @Flag(help: "With -n, also check that kernel, ramdisk and device tree files exist here.")
     var checkFiles = false
 
+    @Flag(name: .customLong("ignore-global-affinity-masks"), help: "Leave xl.conf's vm.*cpumask out of the vCPUs' hard affinity.")
+    var ignoreGlobalMasks = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -77,7 +80,8 @@ struct CreateCommand: ParsableCommand {
         let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()
         // xl reads xl.conf for -N too: its claim_mode and grant defaults are in the JSON.
         let options = DomainConfiguration.LoadOptions(
-            overrides: overrides, strict: strict, checkFiles: (!dryRun && !check) || checkFiles, host: host, xlConf: try state.xlConf())
+            overrides: overrides, strict: strict, checkFiles: (!dryRun && !check) || checkFiles, host: host, xlConf: try state.xlConf(),
+            ignoreGlobalAffinityMasks: ignoreGlobalMasks)
         if !quiet && !json && !check { printError("Parsing config from \(file)") }   // as xl, also with -n
         let config = try DomainConfiguration.load(path: file, options: options)
         if !quiet {
@@ -88,8 +92,8 @@ struct CreateCommand: ParsableCommand {
             return
         }
         let context = try state.context
-        let memory = try state.memoryPolicy()
-        let verdict = context.checkBuild(config, memory: memory)
+        let policy = try state.buildPolicy()
+        let verdict = context.checkBuild(config, policy: policy)
         if check {
             print(json ? verdict.json.serialized() : verdict.text)
             if !verdict.fits { throw ExitCode.failure }
@@ -99,7 +103,7 @@ struct CreateCommand: ParsableCommand {
         if !quiet {
             for finding in verdict.findings where finding.severity == .warning { state.warn("\(finding.subject): \(finding.message)") }
         }
-        let id = try context.create(config, paused: paused, memory: memory)
+        let id = try context.create(config, paused: paused, policy: policy)
         if json {
             print(JSONValue.object([
                 ("name", .string(config.name)), ("domid", .uint(UInt64(id.rawValue))),

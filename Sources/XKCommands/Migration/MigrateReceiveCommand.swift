@@ -52,7 +52,7 @@ struct MigrateReceiveCommand: ParsableCommand {
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
         _ = StopSignals.install()   // a signal before GO now destroys the copy here instead of leaving it
         let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender,
-                                                      memory: try state.memoryPolicy(), stopRequested: { StopSignals.pending() }) { printError($0) }
+                                                      policy: try state.buildPolicy(), stopRequested: { StopSignals.pending() }) { printError($0) }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)
         }

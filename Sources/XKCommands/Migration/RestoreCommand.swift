@@ -52,7 +52,7 @@ struct RestoreCommand: ParsableCommand {
             let options = DomainConfiguration.LoadOptions(checkFiles: true, host: try? context.hostTopology(), xlConf: try state.xlConf())
             config = try DomainConfiguration.load(path: configFile, options: options)
         }
-        let (id, name) = try context.restore(from: saveFile, config: config, paused: paused, memory: try state.memoryPolicy())
+        let (id, name) = try context.restore(from: saveFile, config: config, paused: paused, policy: try state.buildPolicy())
         if json {
             print(JSONValue.object([
                 ("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("paused", .bool(paused)),

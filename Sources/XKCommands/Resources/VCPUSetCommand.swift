@@ -65,7 +65,8 @@ struct VCPUPinCommand: ParsableCommand {
             VCPU is a vCPU number or "all". CPUS is a list such as "0-3,^2", "node:1" (the CPUs of \
             NUMA node 1) or "all"; "-" leaves it as it is. SOFT, if given, sets the soft affinity the \
             same way. -f also ends a temporary pinning the guest's kernel made (one vCPU, not all). \
-            xk applies no global CPU masks from xl.conf, so -i (ignore them) changes nothing.
+            As xl, the hard affinity is narrowed to xl.conf's vm.cpumask and the domain type's \
+            mask (vm.pv.cpumask, or vm.hvm.cpumask for HVM and PVH); -i pins as given.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -74,7 +75,7 @@ struct VCPUPinCommand: ParsableCommand {
     var force = false
 
     @Flag(name: [.customShort("i"), .customLong("ignore-global-affinity-masks")],
-          help: "Accepted as xl takes it; xk applies no global masks.")
+          help: "Ignore xl.conf's vm.*cpumask for the hard affinity.")
     var ignoreGlobalMasks = false
 
     @Argument(help: "The domain, by name or id.")
@@ -109,8 +110,9 @@ struct VCPUPinCommand: ParsableCommand {
         } else {
             throw XenError(code: .invalidArgument, message: "'\(vcpu)' is not a vCPU number or all")
         }
+        let masks = ignoreGlobalMasks ? AffinityMasks.none : try state.xlConf().affinityMasks(host: host)
         for target in targets {
-            try context.pinVCPU(id, vcpu: target, hard: hard, soft: softSet, force: force)
+            try context.pinVCPU(id, vcpu: target, hard: hard, soft: softSet, force: force, masks: masks)
         }
     }
 

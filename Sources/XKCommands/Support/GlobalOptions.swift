@@ -83,8 +83,8 @@ final class CommandState {
     }
 
     /// How builds make room in memory on this host (xl.conf's autoballoon, resolved).
-    func memoryPolicy() throws(XenError) -> MemoryPolicy {
-        try context.memoryPolicy(xlConf())
+    func buildPolicy() throws(XenError) -> BuildPolicy {
+        try context.buildPolicy(xlConf())
     }
 
     /// For the commands that build domains (a PV guest's bootloader runs as they build it):

@@ -53,6 +53,16 @@ struct ConfigMapper {
         try mapVKBs()
         try mapMiscellaneous()
         try mapLateOptions()
+        try mapGlobalMasks()
+    }
+
+    /// xl.conf's vm.*cpumask, after everything else as xl applies them (so `create -n` shows
+    /// them too), unless the operator said to ignore them.
+    mutating func mapGlobalMasks() throws(XenError) {
+        guard !options.ignoreGlobalAffinityMasks, !options.xlConf.cpuMasks.isEmpty else { return }
+        let host = options.host ?? .assumed
+        let masks = try options.xlConf.affinityMasks(host: host)
+        try DomainConfiguration.applyGlobalMasks(config, masks, hostCPUs: host.cpuCount, source: file.source)
     }
 
     /// Every key must be one xl knows (else a warning, or an error with `strict`) and one

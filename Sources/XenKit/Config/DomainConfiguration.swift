@@ -77,14 +77,17 @@ extension DomainConfiguration {
         /// The host's xl.conf: its claim_mode, run_hotplug_scripts, blkdev_start and grant
         /// table defaults go into the config, as xl puts them.
         public var xlConf: XLConf
+        /// Leave xl.conf's vm.*cpumask out (xl create --ignore-global-affinity-masks).
+        public var ignoreGlobalAffinityMasks: Bool
 
         public init(overrides: [String] = [], strict: Bool = false, checkFiles: Bool = true,
-                    host: HostTopology? = nil, xlConf: XLConf = XLConf()) {
+                    host: HostTopology? = nil, xlConf: XLConf = XLConf(), ignoreGlobalAffinityMasks: Bool = false) {
             self.overrides = overrides
             self.strict = strict
             self.checkFiles = checkFiles
             self.host = host
             self.xlConf = xlConf
+            self.ignoreGlobalAffinityMasks = ignoreGlobalAffinityMasks
         }
     }
 

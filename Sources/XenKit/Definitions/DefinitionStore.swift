@@ -172,8 +172,8 @@ extension XenContext {
     /// Builds and starts a defined domain from its resolved config (see ``DefinitionStore``).
     /// It fails, building nothing, when a domain of that name already runs.
     public func start(_ name: String, in store: DefinitionStore = DefinitionStore(), paused: Bool = false,
-                      memory: MemoryPolicy = .fixed) throws(XenError) -> DomainID {
+                      policy: BuildPolicy = .fixed) throws(XenError) -> DomainID {
         let config = try store.configuration(name, context: self)
-        return try create(config, paused: paused, memory: memory)
+        return try create(config, paused: paused, policy: policy)
     }
 }

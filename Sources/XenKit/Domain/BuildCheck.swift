@@ -120,7 +120,7 @@ extension XenContext {
     /// Checks `config` against this host: its name, memory (with what dom0 could give under
     /// `memory`), vCPUs against its pool's CPUs, boot files, the dom0 files and devices
     /// behind its disks, the bridges of its vifs. Nothing is changed.
-    public func checkBuild(_ config: borrowing DomainConfiguration, memory: MemoryPolicy) -> BuildCheck {
+    public func checkBuild(_ config: borrowing DomainConfiguration, policy: BuildPolicy) -> BuildCheck {
         let control = LiveDomainControl(context: self)
         let needs = config.hostNeeds
         let pool = needs.pool ?? "Pool-0"
@@ -128,8 +128,8 @@ extension XenContext {
             existingDomain: try? resolve(.name(config.name)),
             need: try? control.memoryNeeded(config).get(),
             free: try? control.freeMemory().get(),
-            dom0Target: memory.ballooning ? try? control.memoryTarget(.dom0).get() : nil,
-            ballooning: memory.ballooning,
+            dom0Target: policy.ballooning ? try? control.memoryTarget(.dom0).get() : nil,
+            ballooning: policy.ballooning,
             poolCPUs: try? Libxl.cpupoolCPUCount(ctx, name: pool).get(),
             fileProblem: Self.fileProblem, bridgeExists: Self.bridgeExists)
         return BuildCheck.evaluate(needs, facts: facts, name: config.name, source: config.source)

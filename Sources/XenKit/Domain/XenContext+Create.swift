@@ -12,17 +12,17 @@ extension XenContext {
     /// - Returns: the new domain's id.
     /// - The corresponding libxl function is `libxl_domain_create_new`.
     public func create(_ config: borrowing DomainConfiguration, paused: Bool = false,
-                       memory: MemoryPolicy = .fixed) throws(XenError) -> DomainID {
-        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused, memory: memory)
+                       policy: BuildPolicy = .fixed) throws(XenError) -> DomainID {
+        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused, policy: policy)
     }
 
     /// Runs BuildWorkflow (Workflows/BuildWorkflow.swift): check, make room, build paused,
     /// unpause; what fails is destroyed (and dom0 given back what it gave), and a rollback
     /// that fails is reported with what it left.
     func build(_ config: borrowing DomainConfiguration, from source: BuildSource, what: String,
-               paused: Bool, memory: MemoryPolicy) throws(XenError) -> DomainID {
+               paused: Bool, policy: BuildPolicy) throws(XenError) -> DomainID {
         var driver = BuildDriver(machine: BuildWorkflow(name: config.name, what: what, paused: paused),
-                                 control: LiveDomainControl(context: self), source: source, memory: memory)
+                                 control: LiveDomainControl(context: self), source: source, policy: policy)
         switch driver.run(config) {
         case .built(let id):
             return id
@@ -32,9 +32,9 @@ extension XenContext {
         }
     }
 
-    /// How builds on this host make room in memory, from xl.conf: `autoballoon="auto"` is
-    /// resolved against Xen's command line, as xl resolves it.
-    public func memoryPolicy(_ conf: XLConf) throws(XenError) -> MemoryPolicy {
+    /// How builds on this host go, from xl.conf: `autoballoon="auto"` is resolved against
+    /// Xen's command line, as xl resolves it, and the CPU masks against the host's CPUs.
+    public func buildPolicy(_ conf: XLConf) throws(XenError) -> BuildPolicy {
         let ballooning: Bool
         if conf.autoballoon == .auto {
             let version = try perform("read Xen's version and command line") { Libxl.versionInfo($0) }
@@ -42,7 +42,9 @@ extension XenContext {
         } else {
             ballooning = conf.autoballoon == .on
         }
-        return MemoryPolicy(ballooning: ballooning, lockfile: conf.lockfile)
+        let host = try hostTopology()
+        return BuildPolicy(ballooning: ballooning, lockfile: conf.lockfile, randomDomid: conf.domidPolicy == .random,
+                           affinityMasks: try conf.affinityMasks(host: host), hostCPUs: host.cpuCount)
     }
 
     /// Checks, before anything is built, that the config's name can be a domain's and that

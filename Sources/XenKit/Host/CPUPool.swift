@@ -65,8 +65,19 @@ extension XenContext {
         let cpus = try spec.resolveCPUs(free: free, pools: pools, host: hostTopology())
         let record = CPUPoolRecord(id: 0, name: spec.name, scheduler: scheduler, cpus: cpus.sorted(), domainCount: 0)
         if dryRun { return CPUPool(record) }
-        let id = try perform("create CPU pool '\(spec.name)'") {
-            Libxl.createCpupool($0, name: spec.name, scheduler: scheduler, cpus: cpus)
+        let id: UInt32
+        do throws(XenError) {
+            id = try perform("create CPU pool '\(spec.name)'") {
+                Libxl.createCpupool($0, name: spec.name, scheduler: scheduler, cpus: cpus)
+            }
+        } catch {
+            // Xen says only EINVAL for a scheduler it was built without, and libxl "Could not
+            // create cpupool".
+            var error = error
+            if !["credit", "credit2"].contains(scheduler) {
+                error.hint = "Xen may have no \(scheduler) scheduler: builds without CONFIG_UNSUPPORTED, Debian's among them, have only credit and credit2 (xl dmesg names the one in use)"
+            }
+            throw error
         }
         return try cpupools().first { $0.id == id } ?? CPUPool(record)
     }

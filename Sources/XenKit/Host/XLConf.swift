@@ -45,8 +45,11 @@ public struct XLConf: Sendable, Equatable {
     public var maxGrantFrames: UInt32?
     public var maxMaptrackFrames: UInt32?
     public var maxGrantVersion: Int32?
-    /// Read, not yet applied (a warning says so when it is "random").
+    /// Who picks new domains' ids: Xen (the next free one) or libxl (a random one).
     public var domidPolicy: DomidPolicy = .xen
+    /// `vm.cpumask`, `vm.pv.cpumask`, `vm.hvm.cpumask` as written, each with its file and
+    /// line; resolved against the host by ``affinityMasks(host:)``.
+    public var cpuMasks: [CPUMaskSetting] = []
     /// `bootloader_restrict`, `bootloader_user` (XSA-443; read by xl 4.18 and later).
     public var bootloader = BootloaderRestriction()
     /// Unknown keys, deprecated keys and keys xk reads but does not act on, each naming the
@@ -128,17 +131,14 @@ public struct XLConf: Sendable, Equatable {
         if let value = try file.integer("max_grant_frames", in: 0...Int(Int32.max)) { maxGrantFrames = UInt32(value) }
         if let value = try file.integer("max_maptrack_frames", in: 0...Int(Int32.max)) { maxMaptrackFrames = UInt32(value) }
         if let value = try file.integer("max_grant_version", in: 0...Int(Int32.max)) { maxGrantVersion = Int32(value) }
-        for key in ["vm.cpumask", "vm.hvm.cpumask", "vm.pv.cpumask"] where file.isSet(key) {
-            warnings.append(file.location(key) + "\(key): xk does not apply global CPU masks yet; set cpus= in each domain's config")
+        for key in ["vm.cpumask", "vm.pv.cpumask", "vm.hvm.cpumask"] {
+            if let text = try file.string(key) { cpuMasks.append(CPUMaskSetting(key: key, text: text, location: file.location(key))) }
         }
         if let value = try file.string("domid_policy") {
             guard let policy = DomidPolicy(rawValue: value) else {
                 throw file.error("domid_policy", "expected xen or random, got \"\(value)\"")
             }
             domidPolicy = policy
-            if policy == .random {
-                warnings.append(file.location("domid_policy") + "domid_policy: xk does not pick random domain ids yet; Xen picks them")
-            }
         }
         bootloader = try BootloaderRestriction.read(file)
     }

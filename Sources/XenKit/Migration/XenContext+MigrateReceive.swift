@@ -26,19 +26,19 @@ extension XenContext {
     /// - Throws: ``XenError``; nothing is left here then, unless the error names a domain
     ///   that could not be destroyed.
     public func receiveMigration(over channel: MigrationChannel, paused: Bool = false, timeout: Duration = .seconds(60),
-                                 trustSender: Bool = false, memory: MemoryPolicy = .fixed,
+                                 trustSender: Bool = false, policy: BuildPolicy = .fixed,
                                  stopRequested: @escaping () -> Bool = { false },
                                  log: @escaping (String) -> Void = { _ in }) throws(XenError) -> (id: DomainID, name: String) {
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused),
                                             control: LiveDomainControl(context: self), transport: channel,
-                                            timeout: timeout, trustSender: trustSender, memory: memory,
+                                            timeout: timeout, trustSender: trustSender, policy: policy,
                                             stopRequested: stopRequested, log: log)
         // xl holds its build lock while it balloons and builds (the whole stream); so does xk.
         let outcome: MigrationReceiveOutcome
-        switch HostBuildLock.holding(for: memory, { driver.run() }) {
+        switch HostBuildLock.holding(for: policy, { driver.run() }) {
         case .success(let ran): outcome = ran
         case .failure(let failure):
-            throw XenError(code: .operationFailed, message: "migration receiver: cannot take xl's lock \(memory.lockfile ?? ""): \(failure.reason)",
+            throw XenError(code: .operationFailed, message: "migration receiver: cannot take xl's lock \(policy.lockfile ?? ""): \(failure.reason)",
                            hint: "nothing was built", errno: failure.errno)
         }
         switch outcome {

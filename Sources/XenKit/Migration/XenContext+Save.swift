@@ -81,7 +81,7 @@ extension XenContext {
     ///
     /// - Returns: the new domain's id and name.
     public func restore(from path: String, config override: consuming DomainConfiguration? = nil,
-                        paused: Bool = false, memory: MemoryPolicy = .fixed) throws(XenError) -> (id: DomainID, name: String) {
+                        paused: Bool = false, policy: BuildPolicy = .fixed) throws(XenError) -> (id: DomainID, name: String) {
         let file = try SaveFile(path: path)
         defer { file.close() }
         let config: DomainConfiguration
@@ -99,9 +99,10 @@ extension XenContext {
                                libxlCode: failure.code)
             }
         }
+        try config.applyGlobalMasks(policy.affinityMasks, hostCPUs: policy.hostCPUs)
         let name = config.name
         let id = try build(config, from: .stream(fd: file.fd, version: file.header.streamVersion),
-                           what: "restore domain '\(name)' from \(path)", paused: paused, memory: memory)
+                           what: "restore domain '\(name)' from \(path)", paused: paused, policy: policy)
         return (id, name)
     }
 }

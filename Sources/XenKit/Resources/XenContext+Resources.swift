@@ -101,8 +101,11 @@ extension XenContext {
     /// `force` also ends a temporary pinning made by the guest's kernel.
     /// The corresponding libxl functions are `libxl_set_vcpuaffinity` and
     /// `libxl_set_vcpuaffinity_force`.
-    public func pinVCPU(_ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?, force: Bool = false) throws(XenError) {
+    public func pinVCPU(_ id: DomainID, vcpu: Int, hard: Set<Int>?, soft: Set<Int>?, force: Bool = false,
+                        masks: AffinityMasks = .none) throws(XenError) {
         let info = try domain(id)
+        // xl.conf's vm.*cpumask narrow the hard affinity, as xl's vcpu-pin without -i.
+        let hard = try hard.map { cpus throws(XenError) in try masks.narrow(cpus, for: info.type, what: "vCPU \(vcpu)'s hard affinity") }
         guard vcpu >= 0, vcpu < Int(info.vcpuCount) else {
             throw XenError(code: .invalidArgument, message: "\(describe(id)) has no vCPU \(vcpu) ("
                            + (info.vcpuCount == 0 ? "it has none yet" : "it has 0-\(info.vcpuCount - 1)") + ")")

@@ -37,9 +37,9 @@ struct HostBuildLock: ~Copyable {
 }
 
 extension HostBuildLock {
-    /// Runs `body` holding the lock when `memory` balloons (as xl takes it only then).
-    static func holding<T>(for memory: MemoryPolicy, _ body: () -> T) -> Result<T, SystemFailure> {
-        guard memory.ballooning, let path = memory.lockfile else { return .success(body()) }
+    /// Runs `body` holding the lock when `policy` balloons (as xl takes it only then).
+    static func holding<T>(for policy: BuildPolicy, _ body: () -> T) -> Result<T, SystemFailure> {
+        guard policy.ballooning, let path = policy.lockfile else { return .success(body()) }
         let lock: HostBuildLock
         do throws(SystemFailure) {
             lock = try acquire(path)

@@ -62,27 +62,27 @@ public enum WatchEvent: Sendable, Equatable, CustomStringConvertible {
 public struct DomainWatcher: Sendable {
     let context: XenContext
     let gate: ActionGate?
-    /// How a restart makes room in memory; nil: as xl.conf says at the time of the restart.
-    let memory: MemoryPolicy?
+    /// How a restart is built (room in memory, domid policy, CPU masks); nil: as xl.conf says at the time of the restart.
+    let policy: BuildPolicy?
 
     /// A watcher over `context`, which it uses from the calling thread while it blocks.
     ///
     /// - Parameter gate: when given, each action passes through it, so that whoever closes
     ///   the gate can wait for actions under way and stop new ones (the host service does,
     ///   before it exits).
-    public init(context: XenContext, gate: ActionGate? = nil, memory: MemoryPolicy? = nil) {
+    public init(context: XenContext, gate: ActionGate? = nil, policy: BuildPolicy? = nil) {
         self.context = context
         self.gate = gate
-        self.memory = memory
+        self.policy = policy
     }
 
     /// xl.conf's autoballoon for a restart, read when it happens (as a long-lived service
     /// should); an xl.conf that has become unreadable or bad means no ballooning, which can
     /// only make a restart fail for want of memory, never take memory from dom0 unasked.
-    func restartMemoryPolicy() -> MemoryPolicy {
-        if let memory { return memory }
+    func restartBuildPolicy() -> BuildPolicy {
+        if let policy { return policy }
         do throws(XenError) {
-            return try context.memoryPolicy(XLConf.load())
+            return try context.buildPolicy(XLConf.load())
         } catch {
             return .fixed
         }
@@ -190,7 +190,7 @@ public struct DomainWatcher: Sendable {
                 var driver = ShutdownActionDriver(
                     machine: ShutdownActionWorkflow(id: id, name: name, action: action),
                     control: LiveDomainControl(context: context), dumpPath: "/var/lib/xen/dump/\(name)",
-                    suffix: Self.preserveSuffix(), memory: restartMemoryPolicy())
+                    suffix: Self.preserveSuffix(), policy: restartBuildPolicy())
                 switch driver.run(config, report: report) {
                 case .leftAlone: return .stop(.leftAlone(id))
                 case .gone: return .stop(.gone)

@@ -164,42 +164,54 @@ enum BuildSource {
     case stream(fd: Int32, version: UInt32)
 }
 
-/// How a build makes room in the host's memory: xl.conf's autoballoon (resolved) and the
-/// lock xl takes around ballooning and building, so that xk and xl on one host do not
-/// count the same free memory twice.
-public struct MemoryPolicy: Sendable, Equatable {
+/// What xl.conf says about every build on this host: how it makes room in memory
+/// (autoballoon, resolved) under the lock xl takes around ballooning and building, so that
+/// xk and xl on one host do not count the same free memory twice; who picks the domain's id
+/// (domid_policy); and the global CPU masks, for configs that come from a save file or a
+/// migration stream (a config file has them applied when it is read).
+public struct BuildPolicy: Sendable, Equatable {
     public var ballooning: Bool
     /// Taken (fcntl, as xl) from the memory check until the build returns, when ballooning.
     public var lockfile: String?
+    /// domid_policy="random": libxl picks a random id (RANDOM_DOMID).
+    public var randomDomid: Bool
+    /// vm.cpumask and friends, resolved on this host.
+    public var affinityMasks: AffinityMasks
+    /// The host's CPU count, which sizes the affinity maps the masks make.
+    public var hostCPUs: Int
 
-    public init(ballooning: Bool, lockfile: String? = nil) {
+    public init(ballooning: Bool, lockfile: String? = nil, randomDomid: Bool = false,
+                affinityMasks: AffinityMasks = .none, hostCPUs: Int = 64) {
         self.ballooning = ballooning
         self.lockfile = lockfile
+        self.randomDomid = randomDomid
+        self.affinityMasks = affinityMasks
+        self.hostCPUs = hostCPUs
     }
 
     /// No ballooning: a domain that does not fit in free memory is refused.
-    public static let fixed = MemoryPolicy(ballooning: false)
+    public static let fixed = BuildPolicy(ballooning: false)
 }
 
 struct BuildDriver {
     var machine: BuildWorkflow
     let control: any DomainControl
     let source: BuildSource
-    let memory: MemoryPolicy
+    let policy: BuildPolicy
 
-    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource, memory: MemoryPolicy = .fixed) {
+    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource, policy: BuildPolicy = .fixed) {
         self.machine = machine
         self.control = control
         self.source = source
-        self.memory = memory
+        self.policy = policy
     }
 
     mutating func run(_ config: borrowing DomainConfiguration) -> BuildOutcome {
         // xl holds its lock from freemem until the build returns; so does xk.
-        switch HostBuildLock.holding(for: memory, { drive(config) }) {
+        switch HostBuildLock.holding(for: policy, { drive(config) }) {
         case .success(let outcome): return outcome
         case .failure(let failure):
-            return .failed(XenError(code: .operationFailed, message: "cannot \(machine.what): cannot take xl's lock \(memory.lockfile ?? ""): \(failure.reason)",
+            return .failed(XenError(code: .operationFailed, message: "cannot \(machine.what): cannot take xl's lock \(policy.lockfile ?? ""): \(failure.reason)",
                                     hint: "nothing was built", errno: failure.errno), leftover: nil)
         }
     }
@@ -221,11 +233,12 @@ struct BuildDriver {
                 return .refused(error)
             }
         case .makeRoom:
-            switch MemoryRoomDriver(control: control, ballooning: memory.ballooning).run(config, what: "domain '\(machine.name)'") {
+            switch MemoryRoomDriver(control: control, ballooning: policy.ballooning).run(config, what: "domain '\(machine.name)'") {
             case .fits(_, let before): return .room(dom0Before: before)
             case .noRoom(let error, let before): return .noRoom(error, dom0Before: before)
             }
         case .build:
+            if policy.randomDomid { config.requestRandomDomid() }
             let built: Result<DomainID, Libxl.CreateFailure> = switch source {
             case .new: control.createNew(config)
             case .stream(let fd, let version): control.createRestore(config, from: fd, streamVersion: version)

@@ -12,7 +12,7 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     /// models, passthrough): only from a sender that something else has authenticated.
     let trustSender: Bool
     /// xl.conf's autoballoon, resolved.
-    let memory: MemoryPolicy
+    let policy: BuildPolicy
     /// Polled between steps: true once SIGINT, SIGTERM or SIGHUP has arrived.
     let stopRequested: () -> Bool
     let log: (String) -> Void
@@ -21,14 +21,14 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
     private(set) var id: DomainID?
 
     init(machine: MigrationReceiveWorkflow, control: any DomainControl, transport: Transport,
-         timeout: Duration, trustSender: Bool, memory: MemoryPolicy = .fixed, stopRequested: @escaping () -> Bool = { false },
+         timeout: Duration, trustSender: Bool, policy: BuildPolicy = .fixed, stopRequested: @escaping () -> Bool = { false },
          log: @escaping (String) -> Void) {
         self.machine = machine
         self.control = control
         self.transport = transport
         self.timeout = timeout
         self.trustSender = trustSender
-        self.memory = memory
+        self.policy = policy
         self.stopRequested = stopRequested
         self.log = log
     }
@@ -56,7 +56,7 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
                 } catch {
                     return .failed(StepFailure(problem: error.description))
                 }
-                switch MemoryRoomDriver(control: control, ballooning: memory.ballooning).run(config, what: "domain '\(machine.name)'") {
+                switch MemoryRoomDriver(control: control, ballooning: policy.ballooning).run(config, what: "domain '\(machine.name)'") {
                 case .fits(_, let before): return .room(dom0Before: before)
                 case .noRoom(let error, let before): return .noRoom(StepFailure(problem: error.description, libxlCode: error.libxlCode), dom0Before: before)
                 }
@@ -157,6 +157,7 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
                 return .failed(StepFailure(problem: "the sender's config reaches into this host (\(reach.joined(separator: "; "))); this receiver builds such a config only with --trust-sender, for a sender that ssh (or TLS with client certificates) has authenticated"))
             }
             parsed.rename(to: machine.incomingName)
+            try parsed.applyGlobalMasks(policy.affinityMasks, hostCPUs: policy.hostCPUs)
             config = consume parsed
             header = decoded
             return .done

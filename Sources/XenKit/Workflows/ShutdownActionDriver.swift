@@ -42,7 +42,7 @@ struct ShutdownActionDriver {
     /// rename-restart's suffix for the old domain ("-20261125T1512Z").
     let suffix: String
     /// How a restart makes room in memory (xl.conf's autoballoon), as xl's restart does.
-    var memory: MemoryPolicy = .fixed
+    var policy: BuildPolicy = .fixed
 
     /// - Parameter report: the watcher's log, for what was done.
     mutating func run(_ config: borrowing DomainConfiguration, report: (WatchEvent) -> Void) -> ShutdownActionOutcome {
@@ -92,7 +92,7 @@ struct ShutdownActionDriver {
             }
         case .rebuild:
             var build = BuildDriver(machine: BuildWorkflow(name: name, what: "restart domain '\(name)'", paused: false),
-                                    control: control, source: .new, memory: memory)
+                                    control: control, source: .new, policy: policy)
             switch build.run(config) {
             case .built(let newID): return .built(newID)
             case .failed(let error, let leftover): return .buildFailed(error, leftover: leftover)

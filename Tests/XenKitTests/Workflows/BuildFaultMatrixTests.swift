@@ -18,7 +18,7 @@ import Testing
         let config = try config()
         var driver = BuildDriver(machine: BuildWorkflow(name: "web", what: "create domain 'web' from web.cfg", paused: paused),
                                  control: FakeControl(host: host), source: .new,
-                                 memory: MemoryPolicy(ballooning: tight))
+                                 policy: BuildPolicy(ballooning: tight))
         return (host, driver.run(config))
     }
 

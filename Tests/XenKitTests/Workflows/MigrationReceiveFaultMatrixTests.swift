@@ -96,7 +96,7 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
         let peer = ScriptedSender(host: host)
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused), control: FakeControl(host: host),
                                             transport: peer, timeout: .seconds(1), trustSender: false,
-                                            memory: MemoryPolicy(ballooning: tight),
+                                            policy: BuildPolicy(ballooning: tight),
                                             stopRequested: { host.stop }, log: { _ in })
         let outcome = driver.run()
         peer.finish()
