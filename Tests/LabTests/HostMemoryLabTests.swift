@@ -153,12 +153,12 @@ struct HostMemoryLabTests {
             L.cleanUp("lab-masked")
         }
         try (original + "\nvm.pv.cpumask=\"1\"\ndomid_policy=\"random\"\n").write(toFile: Self.xlConf, atomically: true, encoding: .utf8)
-        let xkJSON = Lab.must(try Lab.xk("create", "-n", Self.config)).stdout
-        let xlJSON = Lab.must(try Lab.xl("-N", "create", Self.config)).stdout
+        let xkJSON = L.normalised(Lab.must(try Lab.xk("create", "-n", Self.config)).stdout)
+        let xlJSON = L.normalised(Lab.must(try Lab.xl("-N", "create", Self.config)).stdout)
         #expect(xkJSON == xlJSON, "xk:\n\(xkJSON)\nxl:\n\(xlJSON)")
         #expect(xkJSON.filter { !$0.isWhitespace }.contains("\"vcpu_hard_affinity\":[[1],[1]]"), "\(xkJSON)")
-        let ignored = Lab.must(try Lab.xk("create", "-n", "--ignore-global-affinity-masks", Self.config)).stdout
-        #expect(ignored == Lab.must(try Lab.xl("-N", "create", "--ignore-global-affinity-masks", Self.config)).stdout)
+        let ignored = L.normalised(Lab.must(try Lab.xk("create", "-n", "--ignore-global-affinity-masks", Self.config)).stdout)
+        #expect(ignored == L.normalised(Lab.must(try Lab.xl("-N", "create", "--ignore-global-affinity-masks", Self.config)).stdout))
         #expect(!ignored.contains("vcpu_hard_affinity"))
 
         var domids: [Int] = []
