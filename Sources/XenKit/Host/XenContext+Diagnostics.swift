@@ -44,22 +44,11 @@ extension XenContext {
     public func sendSysrq(_ id: DomainID, _ key: String, timeout: Double = 10) throws(XenError) {
         let byte = try Self.sysrqKey(key)
         _ = try domain(id)
-        try act("send SysRq '\(key)' to", id) { Libxl.sendSysrq($0, $1, byte) }
-        guard let node = XenStorePath.domainHome(id).appending("control/sysrq") else { return }
-        let store = try XenStore()
-        let deadline = MonotonicSeconds.now() + timeout
-        repeat {
-            do {
-                if try store.read(node)?.isEmpty ?? true { return }   // emptied or gone: taken
-            } catch {}   // unreadable for now: look again
-            usleep(100_000)
-        } while MonotonicSeconds.now() < deadline
-        var error = XenError(code: .operationFailed, message: "\(describe(id)) did not take SysRq '\(key)' within \(Int(timeout)) s; it is withdrawn",
-                             hint: "the guest's PV drivers take it (a guest without them, or a hung kernel, never does); try xk trigger \(id) nmi")
-        do { try store.write(node, "") } catch let failure {
-            error.message += ", but withdrawing it failed too (\(failure.message))"
+        guard let node = XenStorePath.domainHome(id).appending("control/sysrq") else {
+            throw XenError(code: .invalidArgument, message: "\(describe(id)) has no xenstore home")
         }
-        throw error
+        let control = LiveSysrqControl(context: self, id: id, node: node, store: try XenStore())
+        try SysrqDelivery(control: control).deliver(byte, label: describe(id), domain: id, timeout: timeout)
     }
 
     /// Delivers a trigger to one of the domain's vCPUs, as `xl trigger` does.
