@@ -13,7 +13,7 @@ struct PoolsLabTests {
 
     static func cleanUp() {
         L.cleanUp("lab-pv", "lab-pooled")
-        for pool in ["xk-pool", "xk-pool2", "xl-pool", "xk-credit", "xk-rt", "xl-rt", "xk-extra"] { _ = try? Lab.xl("cpupool-destroy", pool) }
+        for pool in ["xk-pool", "xk-pool2", "xl-pool", "xk-credit", "xk-rt", "xl-rt"] { _ = try? Lab.xl("cpupool-destroy", pool) }
         _ = try? Lab.xl("cpupool-rename", "Pool-node0", "Pool-0")
         _ = try? Lab.xl("cpupool-cpu-add", "Pool-0", "1")
     }
@@ -99,6 +99,11 @@ struct PoolsLabTests {
         Lab.must(try Lab.xk("sched-credit", "-s", "-p", "xk-credit", "-t", "10", "-r", "500"))
         #expect(Lab.must(try Lab.xl("sched-credit", "-s", "-p", "xk-credit")).stdout.contains("tslice=10ms ratelimit=500us"))
         _ = try Self.same("sched-credit")
+        // cpupool-numa-split is refused while another pool exists, as xl's is. (Checked here,
+        // not with a pool of its own: every move of CPU 1 between pools costs time under TCG,
+        // and one CI run's Xen stopped for good right after such a move.)
+        try Self.refused(["cpupool-numa-split"], "splitting not possible: CPU pools other than Pool-0 are in use: 'xk-credit'")
+        #expect(try Lab.xl("cpupool-numa-split").status != 0)
         Lab.must(try Lab.xk("cpupool-destroy", "xk-credit"))
 
         // The lab's Xen (Debian's) has only credit and credit2: an RTDS pool is refused by Xen,
@@ -109,12 +114,8 @@ struct PoolsLabTests {
         let afterRT = try Self.same("cpupool-list")
         #expect(afterRT.split(separator: "\n").count == 2 && afterRT.contains("Pool-0               1   credit2       y          2"), "\(afterRT)")
 
-        // cpupool-numa-split, with CPU 1 free: refused while another pool exists, as xl's;
-        // then the lab's one node is Pool-node0 with both CPUs, as xl makes it.
-        Lab.must(try Lab.xk("cpupool-create", "name=\"xk-extra\"", "cpus=\"1\""))
-        try Self.refused(["cpupool-numa-split"], "splitting not possible: CPU pools other than Pool-0 are in use: 'xk-extra'")
-        #expect(try Lab.xl("cpupool-numa-split").status != 0)
-        Lab.must(try Lab.xk("cpupool-destroy", "xk-extra"))
+        // cpupool-numa-split with CPU 1 free: the lab's one node is Pool-node0 with both CPUs,
+        // as xl makes it.
         Lab.must(try Lab.xk("cpupool-numa-split"))
         let splitByXk = try Self.same("cpupool-list")
         #expect(splitByXk.contains("Pool-node0           2   credit2       y"), "\(splitByXk)")

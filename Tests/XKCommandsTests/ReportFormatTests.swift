@@ -1,6 +1,11 @@
+import Logging
 import Testing
 @testable import XKCommands
 @testable import XenKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct ListFormatTests {
     let dom0 = DomainInfo(
@@ -212,5 +217,26 @@ import Testing
         #expect(RTDSTables.poolLine(pool) == "Cpupool rt: sched=RTDS")
         #expect(RTDSTables.json(schedule, perVCPU: true).serialized(pretty: false)
             == #"{"name":"lab-pv","domid":3,"defaults":{"period_us":10000,"budget_us":4000,"extratime":true},"vcpus":[{"vcpu":0,"period_us":20000,"budget_us":5000,"extratime":false},{"vcpu":1,"period_us":10000,"budget_us":4000,"extratime":true}]}"#)
+    }
+}
+
+/// The host service's lines for journald: the priority first, no timestamp, one line each.
+@Suite struct JournalLogTests {
+    @Test func prioritiesAsSdDaemon() {
+        #expect(JournalLogHandler.line(.error, "cannot follow 'web'", metadata: [:]) == "<3>cannot follow 'web'\n")
+        #expect(JournalLogHandler.line(.info, "started", metadata: ["domains": "3"]) == "<6>started domains=3\n")
+        #expect(JournalLogHandler.line(.warning, "a\nb", metadata: [:]) == "<4>a / b\n")
+        #expect(JournalLogHandler.priority(.critical) == 2 && JournalLogHandler.priority(.debug) == 7)
+    }
+
+    /// JOURNAL_STREAM names stdout's device and inode; any other value, or none, is not the
+    /// journal.
+    @Test func journalStreamMustBeStdout() {
+        var status = stat()
+        #expect(fstat(STDOUT_FILENO, &status) == 0)
+        #expect(JournalLogHandler.stdoutIsJournal(environment: "\(status.st_dev):\(status.st_ino)"))
+        #expect(!JournalLogHandler.stdoutIsJournal(environment: "\(status.st_dev):\(status.st_ino + 1)"))
+        #expect(!JournalLogHandler.stdoutIsJournal(environment: nil))
+        #expect(!JournalLogHandler.stdoutIsJournal(environment: "garbage"))
     }
 }

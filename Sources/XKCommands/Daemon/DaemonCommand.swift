@@ -33,7 +33,7 @@ struct DaemonCommand: AsyncParsableCommand {
                            message: "the host service already runs" + (holder.map { " (process \($0))" } ?? ""),
                            hint: "one xk daemon per host")
         }
-        var logger = Logger(label: "xk.daemon") { label in StreamLogHandler.standardOutput(label: label) }
+        var logger = Logger(label: "xk.daemon") { label in JournalLogHandler.forService(label: label) }
         logger.logLevel = .info
         // Before any libxl context exists: the bootloaders of the domains it restarts run as
         // xl.conf restricts them (XSA-443). A bad value stops the service rather than run them
