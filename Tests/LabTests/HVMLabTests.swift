@@ -2,9 +2,10 @@ import Foundation
 import Testing
 
 /// An HVM guest end to end on the real hypervisor (issue 17), beside xl. HVM boots are slow
-/// under TCG (its init runs about 70 s after the create), so one test drives one guest through
-/// everything that needs it running, and boots it a second time only for `reboot -w`; xk monitor
-/// follows it throughout. HVMServiceLabTests has the guest without PV drivers (`shutdown -F`)
+/// under TCG (its init runs about 70 s after the create, 300 s when the other lab host is busy),
+/// so one test drives one guest through everything that needs it running, its CD-ROM drive and
+/// USB controllers included (HVMLabTests+Devices.swift), and boots it a second time only for
+/// `reboot -w`; xk monitor follows it throughout. HVMServiceLabTests has the guest without PV drivers (`shutdown -F`)
 /// under the host service.
 @Suite(.serialized, .enabled(if: Lab.isXenHost, "needs the lab's dom0 (Scripts/lab/run)"))
 struct HVMLabTests {
@@ -34,14 +35,16 @@ struct HVMLabTests {
 
     /// The guest runs on after a step that moved or stopped it: a new domain, under its name,
     /// running alone, its init's uptime going on from before, not booted again.
-    static func runsOn(after step: String, from domid: Int, uptime: Double, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+    /// `booted` is how many times its init had started before the step.
+    static func runsOn(after step: String, from domid: Int, uptime: Double, booted: Int,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
         let now = try #require(try S.domid(name), "\(step): no domain \(name): \((try? M.rows()) ?? []), watcher: \(S.watcherLog(name))",
                                sourceLocation: sourceLocation)
         #expect(now != domid, "\(step): still domain \(domid)", sourceLocation: sourceLocation)
         #expect(try M.running() == [name], "\(step): \((try? M.rows()) ?? [])", sourceLocation: sourceLocation)
         #expect(L.eventually(60) { Self.uptime > uptime + 2 }, "\(step): the guest does not run on: \(L.console(name))",
                 sourceLocation: sourceLocation)
-        #expect(boots == 1, "\(step): the guest booted again", sourceLocation: sourceLocation)
+        #expect(boots == booted, "\(step): the guest booted again", sourceLocation: sourceLocation)
         #expect(L.eventually(30) { deviceModels(domid).isEmpty }, "\(step): the old domain's device model is left",
                 sourceLocation: sourceLocation)
         #expect(deviceModels(now).count == 1, "\(step): no device model for domain \(now)", sourceLocation: sourceLocation)
@@ -53,7 +56,8 @@ struct HVMLabTests {
         defer { Self.cleanUp() }
         let clock = ContinuousClock()
         let started = clock.now
-        Lab.must(try Lab.run(Lab.xk, ["create", "-q", Self.config], timeout: 180))
+        // Created with disc 1 in its CD-ROM drive, hdc.
+        Lab.must(try Lab.run(Lab.xk, ["create", "-q", try Self.configWithDisc()], timeout: 180))
         var domid = try #require(try S.domid(Self.name))
         let created = clock.now
         // xk monitor follows the guest through everything below, as it does PV guests.
@@ -90,6 +94,14 @@ struct HVMLabTests {
         #expect(L.eventually(30) { L.console(Self.name).contains("cpus=2") }, "the guest does not see its second vCPU")
         #expect(try row("xk")?.stableColumns == row("xl")?.stableColumns)
 
+        // The CD-ROM drive and USB controllers, changed by each tool in turn; it ends with disc 1
+        // in the drive (a device model started with an empty drive crashes: lab notes). A guest
+        // that missed a media change may have started its init again (a known issue there), so
+        // the steps below count boots from here.
+        #expect(L.eventually(60) { Self.discLabels.last == "XKDISC1" }, "the guest does not read disc 1: \(Self.discLabels)")
+        try Self.cdromAndUSB()
+        let booted = Self.boots
+
         // save/restore, xk and xl each way; then live migration on this host, each way.
         let file = "/tmp/lab-hvm.save"
         for (saver, restorer) in [("xk", "xk"), ("xk", "xl"), ("xl", "xk")] {
@@ -98,7 +110,12 @@ struct HVMLabTests {
             #expect(try S.domid(Self.name) == nil, "\(saver) save left the domain")
             Lab.must(try Lab.run(restorer == "xk" ? Lab.xk : "xl", ["restore", file], timeout: 300))
             guard (saver, restorer) == ("xl", "xk") else {
-                domid = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime)
+                domid = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime, booted: booted)
+                if restorer == "xk" && saver == "xk" {
+                    // The new device model has disc 1, and its drive still changes.
+                    #expect(try Self.driveTarget() == Self.discs[0], "the restored domain lost its disc")
+                    try Self.changeDisc("xk", "cd-insert", Self.name, "hdc", Self.discs[1], holds: Self.discs[1], reads: "XKDISC2")
+                }
                 continue
             }
             // Known, intermittent, and so far a lab problem: in 2 of 5 lab runs a dom0 process
@@ -110,7 +127,7 @@ struct HVMLabTests {
             // Recorded as a known issue so that the rest of the test still runs and reports.
             var restored: Int?
             withKnownIssue("HVM: xl save then xk restore goes wrong intermittently", isIntermittent: true) {
-                restored = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime)
+                restored = try Self.runsOn(after: "\(saver) save, \(restorer) restore", from: domid, uptime: uptime, booted: booted)
             }
             guard let next = try restored ?? S.domid(Self.name) else { return }
             domid = next
@@ -133,13 +150,13 @@ struct HVMLabTests {
             let result = try Lab.run(sender == "xk" ? Lab.xk : "xl", arguments, timeout: 600)
             #expect(result.status == 0, "\(sender) -> \(receiver): \(result)")
             if sender == "xk" { print("HVM migration \(sender) -> \(receiver): \(result.stdout.split(separator: "\n").last ?? "")") }
-            domid = try Self.runsOn(after: "migration \(sender) -> \(receiver)", from: domid, uptime: uptime)
+            domid = try Self.runsOn(after: "migration \(sender) -> \(receiver)", from: domid, uptime: uptime, booted: booted)
         }
 
         // reboot -w: the watcher the last receiver left builds it again (on_reboot=restart),
         // with a device model of its own, and the old one goes.
         Lab.must(try Lab.run(Lab.xk, ["reboot", "-w", Self.name], timeout: 180))
-        #expect(L.eventually(600) { Self.boots == 2 }, "the guest did not boot again: \(S.watcherLog(Self.name))")
+        #expect(L.eventually(600) { Self.boots == booted + 1 }, "the guest did not boot again: \(S.watcherLog(Self.name))")
         let rebooted = try #require(try S.domid(Self.name))
         #expect(rebooted != domid)
         #expect(L.eventually(30) { Self.deviceModels(domid).isEmpty }, "the device model of the domain before the reboot is left")
