@@ -55,8 +55,8 @@ class MonitorReader:
     def first(self, kind, name, since):
         with self.lock:
             for event in self.events:
-                if event["event"] == kind and event["name"] == name and event["time"] >= since:
-                    return event["time"]
+                if event["event"] == kind and event["name"] == name and event["time_s"] >= since:
+                    return event["time_s"]
         return None
 
     def cpu_seconds(self):

@@ -16,7 +16,7 @@ public struct XK: ParsableCommand {
         commandName: "xk",
         abstract: "Manage Xen domains: a toolstack that takes xl's configs and commands.",
         discussion: """
-            Every command that prints for people also prints JSON with --json. xl's global options go before the subcommand: -v (libxl's messages, repeat for more), -t (progress lines with carriage returns even off a terminal), -T (dates and process ids on libxl's messages), -N (dry run, for the commands that have -n) and -f (accepted, as xl, with no effect). Exit status: 0 on success, 1 when Xen or a domain refused (the reason is on stderr), 64 for a command line that could not be parsed.
+            Every command that prints for people also prints JSON with --json. xl's global options go before the subcommand: -v (libxl's messages, repeat for more), -t (progress lines with carriage returns even off a terminal), -T (dates and process ids on libxl's messages), -N (dry run, for the commands that have -n) and -f (accepted, as xl, with no effect). Exit status: 0 on success, 1 when Xen or a domain refused (the reason is on stderr), 2 for a command line that could not be parsed, as xl. Every JSON document and exit status is described in docs/json.md.
             """,
         version: version,
         subcommands: [
@@ -117,6 +117,11 @@ public struct XK: ParsableCommand {
         } catch let error as XenError {
             printError("xk: " + error.description)
             Self.exitProcess(1)
+        } catch where exitCode(for: error) == .validationFailure {
+            // A command line that cannot be parsed: status 2, as xl's getopt helper exits
+            // (tools/xl/xl_utils.c), not swift-argument-parser's 64, so scripts see xl's.
+            printError(fullMessage(for: error))
+            Self.exitProcess(Self.usageStatus)
         } catch {
             exit(withError: error)
         }
@@ -135,6 +140,9 @@ public struct XK: ParsableCommand {
         done.wait()
         if let failure { throw failure }
     }
+
+    /// The exit status of a usage error, as xl's.
+    static let usageStatus: Int32 = 2
 
     private static func exitProcess(_ status: Int32) -> Never {
         #if canImport(Glibc)

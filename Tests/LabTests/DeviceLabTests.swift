@@ -93,7 +93,7 @@ struct DeviceLabTests {
             Self.guestSays(guest, "XENKIT-GUEST-DISK xvdb marked")
             let table = try Self.sameTable("block-list", guest)
             #expect(table.split(separator: "\n").count == 2 && table.contains("51728"), "\(table)")
-            let listed = try #require(try Lab.json(Lab.must(try Lab.xk("block-list", "--json", guest)).stdout) as? [[String: Any]])
+            let listed = try #require(try Lab.items(Lab.must(try Lab.xk("block-list", "--json", guest)).stdout, "disks"))
             #expect(listed.count == 1 && listed.first?["vdev"] as? String == "xvdb" && listed.first?["target"] as? String == b, "\(listed)")
             try Self.refused(guest, "already has a disk xvdb", "block-attach", guest, "\(c),raw,xvdb,w")
             // The running domain's config shows the disk, in xl list -l's bytes.

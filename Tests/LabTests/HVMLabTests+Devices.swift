@@ -84,7 +84,7 @@ extension HVMLabTests {
         try changeDisc("xk", "cd-insert", name, "hdc", discs[1], holds: discs[1], reads: "XKDISC2")
         #expect(Lab.must(try Lab.xk("list", "-l", name)).stdout == Lab.must(try Lab.xl("list", "-l", name)).stdout)
         try changeDisc("xl", "cd-eject", name, "hdc", holds: "", reads: "-")
-        let listed = try Lab.json(Lab.must(try Lab.xk("block-list", "--json", name)).stdout) as? [[String: Any]]
+        let listed = try Lab.items(Lab.must(try Lab.xk("block-list", "--json", name)).stdout, "disks")
         #expect(listed?.first?["target"] as? String == "" && listed?.first?["cdrom"] as? Bool == true, "\(String(describing: listed))")
         try changeDisc("xk", "cd-insert", name, "5632", discs[0], holds: discs[0], reads: "XKDISC1")
         try changeDisc("xk", "cd-eject", name, "hdc", holds: "", reads: "-")
@@ -103,7 +103,7 @@ extension HVMLabTests {
             #expect(attached.status == 0, "\(attacher): \(attached)\n\((try? Lab.run("sh", ["-c", state]))?.stdout ?? "")")
             let usb = try D.sameTable("usb-list", name)
             #expect(usb.contains("devicemodel") && usb.contains("  Port 6:"), "\(attacher): \(usb)")
-            let controllers = try Lab.json(Lab.must(try Lab.xk("usb-list", "--json", name)).stdout) as? [[String: Any]]
+            let controllers = try Lab.items(Lab.must(try Lab.xk("usb-list", "--json", name)).stdout, "controllers")
             #expect((controllers?.first?["ports"] as? [Any])?.count == 6, "\(String(describing: controllers))")
             guard let devid = controllers?.first?["devid"] as? Int else { continue }
             let missing = try Lab.xk("usbctrl-detach", name, "\(devid + 5)")

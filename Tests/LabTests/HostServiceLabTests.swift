@@ -88,16 +88,16 @@ struct HostServiceLabTests {
         defer { Self.cleanUp() }
         Lab.must(try Lab.xk("define", S.config, "memory=96"))
         Lab.must(try Lab.xk("autostart", "lab-pv", "on", "--order", "3"))
-        let listed = try #require(try Lab.json(Lab.must(try Lab.xk("list", "--defined", "--json")).stdout) as? [[String: Any]])
+        let listed = try #require(try Lab.items(Lab.must(try Lab.xk("list", "--defined", "--json")).stdout, "definitions"))
         #expect(listed.count == 1 && listed.first?["autostart"] as? Bool == true && listed.first?["domid"] is NSNull, "\(listed)")
 
         // The service starts it when it starts, and reports it.
         let daemon = try Self.startDaemon()
         #expect(L.eventually(60) { Self.daemonLog().contains("autostart: started 'lab-pv'") }, "\(Self.daemonLog())")
         let domain = try #require(try S.domain("lab-pv"))
-        #expect((90...97).contains(domain["mem_mib"] as? Int ?? 0), "the override memory=96 was lost: \(domain)")
+        #expect((90...97).contains((domain["memory_kib"] as? Int ?? 0) / 1024), "the override memory=96 was lost: \(domain)")
         #expect(L.eventually(60) { L.console("lab-pv").contains("XENKIT-GUEST-READY") })
-        let row = try #require(try Lab.json(Lab.must(try Lab.xk("list", "--defined", "--json", "lab-pv")).stdout) as? [[String: Any]])
+        let row = try #require(try Lab.items(Lab.must(try Lab.xk("list", "--defined", "--json", "lab-pv")).stdout, "definitions"))
         #expect(row.first?["domid"] as? Int == domain["domid"] as? Int)
 
         // A second start refuses: the domain runs.

@@ -80,13 +80,13 @@ struct InfoListLabTests {
     }
 
     @Test func listJSONAgreesWithTheTable() throws {
-        let json = try #require(try Lab.json(Lab.must(try Lab.xk("list", "--json")).stdout) as? [[String: Any]])
+        let json = try #require(try Lab.items(Lab.must(try Lab.xk("list", "--json")).stdout, "domains"))
         let table = ListRow.rows(Lab.must(try Lab.xl("list")))
         #expect(json.count == table.count)
         for (object, row) in zip(json, table) {
             #expect(object["name"] as? String == row.name)
             #expect(object["domid"] as? Int == row.id)
-            #expect(object["mem_mib"] as? Int == row.mem)
+            #expect((object["memory_kib"] as? Int).map { $0 / 1024 } == row.mem)
             #expect(object["vcpus_online"] as? Int == row.vcpus)
             #expect((object["state"] as? String)?.dropFirst(2) == row.state.dropFirst(2))
             #expect(object["uuid"] as? String != nil)
@@ -112,10 +112,10 @@ struct InfoListLabTests {
         #expect(xk.map(\.stableColumns) == xl.map(\.stableColumns))
         #expect(xk.contains { $0.name == "lab-pv" && $0.stableState == "----" })
 
-        let json = try #require(try Lab.json(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout) as? [[String: Any]])
+        let json = try #require(try Lab.items(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout, "domains"))
         #expect(json.first?["type"] as? String == "pv")
         #expect(json.first?["paused"] as? Bool == false)
-        #expect(json.first?["max_memkb"] as? Int ?? 0 >= 128 * 1024)
+        #expect(json.first?["max_kib"] as? Int ?? 0 >= 128 * 1024)
         #expect(json.first?["vcpus_max"] as? Int == 2)
     }
 }

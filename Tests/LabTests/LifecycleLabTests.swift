@@ -82,7 +82,7 @@ struct LifecycleLabTests {
         #expect(reboot.status == 0, "\(reboot)")
         // The guest's kernel restarts itself at the request (its ctrl-alt-del path).
         #expect(Self.console("lab-pv").contains("reboot: Restarting system"), "console: \(Self.console("lab-pv"))")
-        let json = try Lab.json(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout) as? [[String: Any]]
+        let json = try Lab.items(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout, "domains")
         #expect(json?.first?["shutdown_reason"] as? String == "reboot", "\(String(describing: json))")
     }
 

@@ -114,7 +114,7 @@ struct MonitorLabTests {
 
     /// The most events of `kind` in any one second of `events`.
     static func mostPerSecond(_ events: [[String: Any]], _ kind: String) -> Int {
-        let times = events.filter { $0["event"] as? String == kind }.compactMap { $0["time"] as? Double }.sorted()
+        let times = events.filter { $0["event"] as? String == kind }.compactMap { $0["time_s"] as? Double }.sorted()
         return times.indices.map { i in times[i...].prefix { $0 < times[i] + 1 }.count }.max() ?? 0
     }
 
@@ -157,9 +157,9 @@ struct MonitorLabTests {
         #expect(Set(events.compactMap { $0["domid"] as? Int }).count == 1)
         #expect(events.allSatisfy { $0["name"] as? String == "lab-pv" }, "\(monitor.log)")
         #expect(events.first { $0["event"] as? String == "memory-target-changed" }?["target_kib"] as? Int == 96 * 1024)
-        #expect(events.first { $0["event"] as? String == "vcpus-changed" }?["vcpus"] as? Int == 2)
+        #expect(events.first { $0["event"] as? String == "vcpus-changed" }?["vcpus_available"] as? Int == 2)
         #expect(events.first { $0["event"] as? String == "shutdown" }?["reason"] as? String == "poweroff")
-        let times = events.compactMap { $0["time"] as? Double }
+        let times = events.compactMap { $0["time_s"] as? Double }
         #expect(times == times.sorted() && times.count == events.count)
     }
 
@@ -320,8 +320,9 @@ struct MonitorLabTests {
         #expect(Lab.must(try Lab.xk("xenstore-read", "/tool/xk-lab/d", "/tool/xk-lab/a")).stdout == "from xenstore-utils\n1\n")
         let missing = try Lab.xk("xenstore-read", "/tool/xk-lab/none")
         #expect(missing.status == 1 && missing.stderr.contains("/tool/xk-lab/none"), "\(missing)")
-        let json = try Lab.json(Lab.must(try Lab.xk("xenstore-read", "--json", "/tool/xk-lab/a", "/tool/xk-lab/none")).stdout) as? [String: Any]
-        #expect(json?["/tool/xk-lab/a"] as? String == "1" && json?["/tool/xk-lab/none"] is NSNull)
+        let nodes = try Lab.items(Lab.must(try Lab.xk("xenstore-read", "--json", "/tool/xk-lab/a", "/tool/xk-lab/none")).stdout, "nodes")
+        #expect(nodes?.map { $0["path"] as? String } == ["/tool/xk-lab/a", "/tool/xk-lab/none"], "\(String(describing: nodes))")
+        #expect(nodes?.first?["value"] as? String == "1" && nodes?.last?["value"] is NSNull)
         let bad = try Lab.xk("xenstore-read", "/tool/bad path")
         #expect(bad.status == 1 && bad.stderr.contains("'/tool/bad path' is not a xenstore path"), "\(bad)")
 

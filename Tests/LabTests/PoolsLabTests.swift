@@ -83,7 +83,7 @@ struct PoolsLabTests {
         Lab.must(try Lab.xk("sched-credit2", "-s", "-p", "xk-pool", "-r", "2000"))
         #expect(try Self.same("sched-credit2", "-s", "-p", "xk-pool") == "Cpupool xk-pool: ratelimit=2000us\n")
         let json = try #require(try Lab.json(Lab.must(try Lab.xk("sched-credit2", "-d", "lab-pv", "--json")).stdout) as? [String: Any])
-        #expect(json["weight"] as? Int == 512 && json["cap"] as? Int == 50, "\(json)")
+        #expect(json["weight"] as? Int == 512 && json["cap_percent"] as? Int == 50, "\(json)")
         try Self.refused(["sched-credit", "-d", "lab-pv"], "runs under credit2 (CPU pool 'xk-pool'), not credit")
         try Self.refused(["sched-credit2", "-d", "lab-pv", "-w", "0"], "lab-pv")
         try Self.refused(["sched-credit2", "-s", "-r", "50"], "Ratelimit out of range")

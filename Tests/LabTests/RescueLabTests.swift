@@ -55,7 +55,7 @@ struct RescueLabTests {
             xl = Lab.must(try Lab.xl("dmesg")).stdout
             return xk == xl
         }, "xk dmesg and xl dmesg differ:\n\(xk.suffix(600))\n---\n\(xl.suffix(600))")
-        let lines = try #require(try Lab.json(Lab.must(try Lab.xk("dmesg", "--json")).stdout) as? [String])
+        let lines = try #require((try Lab.json(Lab.must(try Lab.xk("dmesg", "--json")).stdout) as? [String: Any])?["lines"] as? [String])
         #expect(lines.count >= xl.split(separator: "\n").count, "\(lines.count)")
 
         // debug-keys: the hypervisor acts on xk's key; a bad key is refused.
@@ -149,7 +149,7 @@ struct RescueLabTests {
         #expect(Lab.must(try Lab.xk("uptime")).stdout.hasPrefix(Lab.must(try Lab.xl("uptime")).stdout.prefix { $0 != "\n" } + "\n"))
         let short = Lab.must(try Lab.xk("uptime", "-s", Self.name)).stdout
         #expect(short.hasPrefix(" ") && short.contains(" up ") && short.hasSuffix(", \(Self.name) (\(domid))\n"), "\(short)")
-        let json = try #require(try Lab.json(Lab.must(try Lab.xk("uptime", "--json", Self.name)).stdout) as? [[String: Any]])
-        #expect(json.first?["domid"] as? Int == domid && (json.first?["seconds"] as? Int ?? -1) >= 0, "\(json)")
+        let json = try #require(try Lab.items(Lab.must(try Lab.xk("uptime", "--json", Self.name)).stdout, "domains"))
+        #expect(json.first?["domid"] as? Int == domid && (json.first?["uptime_s"] as? Int ?? -1) >= 0, "\(json)")
     }
 }

@@ -62,8 +62,8 @@ struct ResourcesLabTests {
         #expect(try Self.xlMem("lab-pv") == 128)
 
         Lab.must(try Lab.xk("mem-max", "lab-pv", "512m"))
-        let list = try Lab.json(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout) as? [[String: Any]]
-        #expect((list?.first?["max_memkb"] as? Int ?? 0) >= 512 * 1024, "\(String(describing: list))")
+        let list = try Lab.items(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout, "domains")
+        #expect((list?.first?["max_kib"] as? Int ?? 0) >= 512 * 1024, "\(String(describing: list))")
         let belowTarget = try Lab.xk("mem-max", "lab-pv", "64m")
         #expect(belowTarget.status == 1 && belowTarget.stderr.contains("its target is"), "\(belowTarget)")
     }
@@ -82,10 +82,10 @@ struct ResourcesLabTests {
         let table = Lab.must(try Lab.xl("vcpu-list", "0")).lines.dropFirst()
         let vcpus = try Lab.xk("vcpu-set", "0", "\(table.count + 1)")
         #expect(vcpus.status == 1 && vcpus.stderr.contains("at most \(table.count) vCPUs"), "\(vcpus)")
-        let json = try Lab.json(Lab.must(try Lab.xk("vcpu-list", "--json", "0")).stdout) as? [[String: Any]]
+        let json = try Lab.items(Lab.must(try Lab.xk("vcpu-list", "--json", "0")).stdout, "vcpus")
         #expect(json?.count == table.count)
         #expect(json?.map { $0["vcpu"] as? Int } == Array(0..<table.count).map { Optional($0) })
-        #expect(json?.allSatisfy { $0["domain"] as? String == "Domain-0" && $0["online"] as? Bool == true } == true)
+        #expect(json?.allSatisfy { $0["name"] as? String == "Domain-0" && $0["online"] as? Bool == true } == true)
     }
 
     /// A guest that cannot follow (here: paused, so its balloon driver never runs) is reported

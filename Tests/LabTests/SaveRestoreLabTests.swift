@@ -65,7 +65,7 @@ struct SaveRestoreLabTests {
         let checkpoint = try Lab.run(Lab.xk, ["save", "-c", "--json", "lab-pv", Self.file], timeout: 300)
         #expect(checkpoint.status == 0, "\(checkpoint)")
         let report = try Lab.json(checkpoint.stdout) as? [String: Any]
-        #expect(report?["domain"] as? String == "running" && (report?["bytes"] as? Int ?? 0) > 64 << 20, "\(checkpoint.stdout)")
+        #expect(report?["outcome"] as? String == "running" && (report?["bytes"] as? Int ?? 0) > 64 << 20, "\(checkpoint.stdout)")
         let after = Self.uptimes().last ?? 0
         #expect(L.eventually(30) { (Self.uptimes().last ?? 0) > after + 2 }, "the guest stopped after save -c")
         // The domain is followed again after the save: its watcher is back.

@@ -18,7 +18,7 @@ struct ShutdownActionsLabTests {
     static func domain(_ name: String) throws -> [String: Any]? {
         let output = try Lab.xk("list", "--json", name)
         guard output.status == 0 else { return nil }
-        return (try Lab.json(output.stdout) as? [[String: Any]])?.first
+        return try Lab.items(output.stdout, "domains")?.first
     }
 
     static func domid(_ name: String) throws -> Int? { try domain(name)?["domid"] as? Int }

@@ -22,7 +22,7 @@ import Testing
         #expect(DeviceTables.networkRow(nic)
             == "0   0  00:16:3e:01:02:03     0     4     12  1280/1281        /local/domain/0/backend/vif/5/0")
         let json = DeviceTables.json(nic, domain: "web").serialized(pretty: false)
-        #expect(json.hasPrefix(#"{"domain":"web","domid":5,"devid":0,"backend_domid":0,"mac":"00:16:3e:01:02:03""#))
+        #expect(json.hasPrefix(#"{"name":"web","domid":5,"devid":0,"backend_domid":0,"mac":"00:16:3e:01:02:03""#))
         #expect(json.hasSuffix(#""bridge":"br0","script":null,"vifname":null}"#))
     }
 

@@ -48,7 +48,7 @@ import Testing
         let event = HostEvent(time: 12.5, kind: .memoryTargetChanged, domain: DomainID(3), name: "web",
                               targetKiB: 98_304, previousTargetKiB: 131_072)
         #expect(event.json.serialized(pretty: false)
-                == #"{"time":12.5,"event":"memory-target-changed","domid":3,"name":"web","target_kib":98304,"previous_target_kib":131072}"#)
+                == #"{"schema":1,"time_s":12.5,"event":"memory-target-changed","domid":3,"name":"web","target_kib":98304,"previous_target_kib":131072}"#)
         #expect(event.description == "memory-target-changed web (3): target 96 MiB (was 128 MiB)")
         let junk = HostEvent(time: 0, kind: .ignored, domain: DomainID(3), name: "web", count: 40, detail: "control/shutdown")
         #expect(junk.description == "ignored web (3): 40 values not understood in control/shutdown")

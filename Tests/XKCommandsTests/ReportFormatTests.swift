@@ -51,13 +51,16 @@ import Glibc
         }
         #expect(members.map(\.0) == [
             "name", "domid", "uuid", "type", "state", "running", "blocked", "paused", "shutdown",
-            "dying", "shutdown_reason", "mem_mib", "current_memkb", "outstanding_memkb",
-            "max_memkb", "vcpus_online", "vcpus_max", "cpu_time_ns", "cpu_time_s", "cpupool",
+            "dying", "shutdown_reason", "memory_kib", "current_kib", "outstanding_kib",
+            "max_kib", "vcpus_online", "vcpus_max", "cpu_time_ns", "cpu_time_s", "cpupool_id",
         ])
         let text = dom0.listJSON.serialized(pretty: false)
         #expect(text.contains("\"shutdown_reason\":null"))
         #expect(text.contains("\"vcpus_max\":2"))
-        #expect(text.contains("\"mem_mib\":1024"))
+        #expect(text.contains("\"memory_kib\":1048576"))
+        var unlimited = dom0
+        unlimited.maxMemory = .kibibytes(.max)   // libxl's "no limit"
+        #expect(unlimited.listJSON.serialized(pretty: false).contains("\"max_kib\":null"))
     }
 }
 

@@ -8,8 +8,8 @@ struct CPUPoolListCommand: ParsableCommand {
         abstract: "List the CPU pools.",
         discussion: """
             Each pool's name, CPU count, scheduler and domain count, in xl's columns; with -c, \
-            its CPUs. With POOL, only that pool. With --json, one object per pool: name, id, \
-            scheduler, cpus (a list) and domains.
+            its CPUs. With POOL, only that pool. With --json, one JSON document; \
+            the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -34,10 +34,7 @@ struct CPUPoolListCommand: ParsableCommand {
             pools = [found]
         }
         if json {
-            print(JSONValue.array(pools.map { pool in
-                .object([("name", .string(pool.name)), ("id", .uint(UInt64(pool.id))), ("scheduler", .string(pool.scheduler)),
-                         ("cpus", .array(pool.cpus.map { .uint(UInt64($0)) })), ("domains", .uint(UInt64(pool.domainCount)))])
-            }).serialized())
+            print(Self.document(pools).serialized())
             return
         }
         print(left("Name", 19) + (cpus ? "CPU list" : "CPUs   Sched     Active   Domain count"))
@@ -50,5 +47,15 @@ struct CPUPoolListCommand: ParsableCommand {
                 })
             }
         }
+    }
+}
+
+extension CPUPoolListCommand {
+    /// `xk cpupool-list --json` (docs/json.md).
+    static func document(_ pools: [CPUPool]) -> JSONValue {
+        .document("cpupools", pools.map { pool in
+            .object([("cpupool", .string(pool.name)), ("cpupool_id", .uint(UInt64(pool.id))), ("scheduler", .string(pool.scheduler)),
+                     ("cpus", .array(pool.cpus.map { .uint(UInt64($0)) })), ("domain_count", .uint(UInt64(pool.domainCount)))])
+        })
     }
 }

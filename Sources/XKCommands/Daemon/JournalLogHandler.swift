@@ -41,9 +41,8 @@ struct JournalLogHandler: LogHandler {
         return "<\(priority(level))>\(text)\n"
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let text = Self.line(level, message.description, metadata: metadata.merging(extra ?? [:]) { $1 })
+    func log(event: LogEvent) {
+        let text = Self.line(event.level, event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 })
         _ = text.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
     }
 

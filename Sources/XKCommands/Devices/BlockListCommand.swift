@@ -10,9 +10,8 @@ struct BlockListCommand: ParsableCommand {
             The columns are xl's: Vdev is the device number the guest sees (51712 is xvda), \
             handle is the guest's domain id, state the frontend's xenbus state (4 connected). \
             A domain that is not there is reported on stderr and the others are still listed; \
-            the exit status is then 1. With --json, one object per disk: domain, domid, vdev, \
-            devid, backend_domid, state, evtch, ring_ref, backend_path, target, format, \
-            writable and cdrom.
+            the exit status is then 1. With --json, one JSON document; \
+            the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,7 +23,7 @@ struct BlockListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        try listDevices(domains, global: global, json: json, header: DeviceTables.blockHeader,
+        try listDevices(domains, global: global, json: json, jsonKey: "disks", header: DeviceTables.blockHeader,
                         rows: { context, id throws(XenError) in try context.disks(id) }, line: DeviceTables.blockRow,
                         object: { disk, domain, _ in DeviceTables.json(disk, domain: domain) })
     }

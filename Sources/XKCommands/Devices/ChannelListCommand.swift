@@ -9,8 +9,8 @@ struct ChannelListCommand: ParsableCommand {
         discussion: """
             The columns are xl's; a pty channel's row ends with its dom0 pty. A domain that is \
             not there is reported on stderr and the others are still listed; the exit status is \
-            then 1. With --json, one object per channel: domain, domid, devid, backend_domid, \
-            state, evtch, ring_ref, connection, name, pty and path.
+            then 1. With --json, one JSON \
+            document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -22,7 +22,7 @@ struct ChannelListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        try listDevices(domains, global: global, json: json, header: DeviceTables.channelHeader,
+        try listDevices(domains, global: global, json: json, jsonKey: "channels", header: DeviceTables.channelHeader,
                         rows: { context, id throws(XenError) in try context.channels(id) }, line: DeviceTables.channelRow,
                         object: { channel, domain, id in DeviceTables.json(channel, domain: domain, domid: Int(id.rawValue)) })
     }

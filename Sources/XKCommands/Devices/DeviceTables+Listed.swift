@@ -50,18 +50,18 @@ extension DeviceTables {
 
     static func json(_ channel: ChannelDevice, domain: String, domid: Int) -> JSONValue {
         .object([
-            ("domain", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(channel.devid))),
-            ("backend_domid", .int(Int64(channel.backendDomain))), ("state", .int(Int64(channel.state))),
+            ("name", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(channel.devid))),
+            ("backend_domid", .int(Int64(channel.backendDomain))), ("xenbus_state", .int(Int64(channel.state))),
             ("evtch", .int(Int64(channel.eventChannel))), ("ring_ref", .int(Int64(channel.ringRef))),
-            ("connection", .string(channel.connection)), ("name", .optional(channel.name)),
-            ("pty", .optional(channel.ptyPath)), ("path", .optional(channel.socketPath)),
+            ("connection", .string(channel.connection)), ("channel_name", .optional(channel.name)),
+            ("pty_path", .optional(channel.ptyPath)), ("socket_path", .optional(channel.socketPath)),
         ])
     }
 
     static func json(_ vtpm: VTPMDevice, domain: String, domid: Int) -> JSONValue {
         .object([
-            ("domain", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(vtpm.devid))),
-            ("backend_domid", .int(Int64(vtpm.backendDomain))), ("uuid", .string(vtpm.uuid)), ("state", .int(Int64(vtpm.state))),
+            ("name", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(vtpm.devid))),
+            ("backend_domid", .int(Int64(vtpm.backendDomain))), ("uuid", .string(vtpm.uuid)), ("xenbus_state", .int(Int64(vtpm.state))),
             ("evtch", .int(Int64(vtpm.eventChannel))), ("ring_ref", .int(Int64(vtpm.ringRef))),
             ("backend_path", .string(vtpm.backendPath)),
         ])
@@ -69,9 +69,9 @@ extension DeviceTables {
 
     static func json(_ controller: USBController, domain: String, domid: Int) -> JSONValue {
         .object([
-            ("domain", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(controller.devid))),
-            ("type", .string(controller.type)), ("backend_domid", .int(Int64(controller.backendDomain))),
-            ("state", .int(Int64(controller.state))), ("version", .int(Int64(controller.version))),
+            ("name", .string(domain)), ("domid", .int(Int64(domid))), ("devid", .int(Int64(controller.devid))),
+            ("controller_type", .string(controller.type)), ("backend_domid", .int(Int64(controller.backendDomain))),
+            ("xenbus_state", .int(Int64(controller.state))), ("usb_version", .int(Int64(controller.version))),
             ("ports", .array(controller.ports.map { port in
                 .object([("port", .int(Int64(port.port))), ("hostbus", port.hostBus.map { .int(Int64($0)) } ?? .null),
                          ("hostaddr", port.hostAddress.map { .int(Int64($0)) } ?? .null)])

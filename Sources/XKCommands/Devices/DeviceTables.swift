@@ -35,9 +35,9 @@ enum DeviceTables {
 
     static func json(_ disk: BlockDevice, domain: String) -> JSONValue {
         .object([
-            ("domain", .string(domain)), ("domid", .int(Int64(disk.frontendDomain))),
+            ("name", .string(domain)), ("domid", .int(Int64(disk.frontendDomain))),
             ("vdev", .string(disk.vdev)), ("devid", .int(Int64(disk.devid))),
-            ("backend_domid", .int(Int64(disk.backendDomain))), ("state", .int(Int64(disk.state))),
+            ("backend_domid", .int(Int64(disk.backendDomain))), ("xenbus_state", .int(Int64(disk.state))),
             ("evtch", .int(Int64(disk.eventChannel))), ("ring_ref", .int(Int64(disk.ringRef))),
             ("backend_path", .string(disk.backendPath)), ("target", .string(disk.target)),
             ("format", .string(disk.format)), ("writable", .bool(disk.isWritable)), ("cdrom", .bool(disk.isCDROM)),
@@ -46,9 +46,9 @@ enum DeviceTables {
 
     static func json(_ nic: NetworkDevice, domain: String) -> JSONValue {
         .object([
-            ("domain", .string(domain)), ("domid", .int(Int64(nic.frontendDomain))),
+            ("name", .string(domain)), ("domid", .int(Int64(nic.frontendDomain))),
             ("devid", .int(Int64(nic.devid))), ("backend_domid", .int(Int64(nic.backendDomain))),
-            ("mac", .string(nic.mac)), ("state", .int(Int64(nic.state))), ("evtch", .int(Int64(nic.eventChannel))),
+            ("mac", .string(nic.mac)), ("xenbus_state", .int(Int64(nic.state))), ("evtch", .int(Int64(nic.eventChannel))),
             ("tx_ring_ref", .int(Int64(nic.txRingRef))), ("rx_ring_ref", .int(Int64(nic.rxRingRef))),
             ("backend_path", .string(nic.backendPath)), ("bridge", .optional(nic.bridge)),
             ("script", .optional(nic.script)), ("vifname", .optional(nic.interfaceName)),
@@ -58,15 +58,15 @@ enum DeviceTables {
 
 /// The run of the device list commands: xl's header, then each domain's rows (a domain that is
 /// not there is reported at once, the others still listed, and the exit status is then 1), or
-/// one JSON array of them all.
-func listDevices<Row>(_ domains: [String], global: GlobalOptions, json: Bool, header: String,
+/// one JSON document listing them all under `jsonKey`.
+func listDevices<Row>(_ domains: [String], global: GlobalOptions, json: Bool, jsonKey: String, header: String,
                       rows: (XenContext, DomainID) throws(XenError) -> [Row], line: (Row) -> String,
                       object: (Row, _ domain: String, DomainID) -> JSONValue) throws {
     let state = CommandState(options: global)
     if !json { print(header) }
     let (listed, failed) = try eachDomain(domains, state: state) { id throws(XenError) in try rows(state.context, id).map { (id, $0) } }
     if json {
-        print(JSONValue.array(listed.map { object($0.1.1, $0.0, $0.1.0) }).serialized())
+        print(JSONValue.document(jsonKey, listed.map { object($0.1.1, $0.0, $0.1.0) }).serialized())
     } else {
         for (_, row) in listed { print(line(row.1)) }
     }

@@ -9,9 +9,8 @@ struct NetworkListCommand: ParsableCommand {
         discussion: """
             The columns are xl's, as xl prints them (its rows do not line up with its header). \
             A domain that is not there is reported on stderr and the others are still listed; \
-            the exit status is then 1. With --json, one object per interface: domain, domid, \
-            devid, backend_domid, mac, state, evtch, tx_ring_ref, rx_ring_ref, backend_path, \
-            bridge, script and vifname (null when libxl's default applies).
+            the exit status is then 1. With --json, one JSON document; \
+            the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -23,7 +22,7 @@ struct NetworkListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        try listDevices(domains, global: global, json: json, header: DeviceTables.networkHeader,
+        try listDevices(domains, global: global, json: json, jsonKey: "interfaces", header: DeviceTables.networkHeader,
                         rows: { context, id throws(XenError) in try context.networkDevices(id) }, line: DeviceTables.networkRow,
                         object: { nic, domain, _ in DeviceTables.json(nic, domain: domain) })
     }

@@ -10,9 +10,8 @@ struct USBListCommand: ParsableCommand {
         discussion: """
             As xl: each controller has its own header and row, then one line per port, with the \
             host device's bus and address (hexadecimal, as xl prints them) where one is assigned. \
-            A domain without controllers prints nothing. With --json, one object per controller: \
-            domain, domid, devid, type, backend_domid, state, version and ports (port, hostbus, \
-            hostaddr).
+            A domain without controllers prints nothing. With --json, one JSON document; \
+            the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -28,7 +27,8 @@ struct USBListCommand: ParsableCommand {
         let (rows, failed) = try eachDomain([domain], state: state) { id throws(XenError) in try state.context.usbControllers(id).map { (id, $0) } }
         if failed { throw ExitCode.failure }
         if json {
-            print(JSONValue.array(rows.map { DeviceTables.json($0.1.1, domain: $0.0, domid: Int($0.1.0.rawValue)) }).serialized())
+            print(JSONValue.document("controllers", rows.map { DeviceTables.json($0.1.1, domain: $0.0, domid: Int($0.1.0.rawValue)) })
+                .serialized())
         } else {
             for (_, row) in rows { DeviceTables.usbLines(row.1).forEach { print($0) } }
         }

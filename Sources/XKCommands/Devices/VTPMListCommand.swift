@@ -8,8 +8,8 @@ struct VTPMListCommand: ParsableCommand {
         abstract: "List the virtual TPMs of domains.",
         discussion: """
             The columns are xl's. A domain that is not there is reported on stderr and the others \
-            are still listed; the exit status is then 1 (xl's is 0). With --json, one object per \
-            vTPM: domain, domid, devid, backend_domid, uuid, state, evtch, ring_ref and backend_path.
+            are still listed; the exit status is then 1 (xl's is 0). With --json, one JSON \
+            document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -21,7 +21,7 @@ struct VTPMListCommand: ParsableCommand {
     var domains: [String]
 
     func run() throws {
-        try listDevices(domains, global: global, json: json, header: DeviceTables.vtpmHeader,
+        try listDevices(domains, global: global, json: json, jsonKey: "vtpms", header: DeviceTables.vtpmHeader,
                         rows: { context, id throws(XenError) in try context.vtpms(id) }, line: DeviceTables.vtpmRow,
                         object: { vtpm, domain, id in DeviceTables.json(vtpm, domain: domain, domid: Int(id.rawValue)) })
     }

@@ -10,8 +10,8 @@ struct ClaimsCommand: ParsableCommand {
         discussion: """
             xl's list with a Claimed column (MiB): a claim is taken when libxl starts building \
             a domain (xl.conf's claim_mode, on by default) and shrinks as its memory is \
-            populated, so outside a build every claim is 0. With --json, the objects of \
-            `xk list --json` (outstanding_memkb is the claim).
+            populated, so outside a build every claim is 0. With --json, the document of \
+            `xk list --json` (outstanding_kib is the claim); the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,7 +24,7 @@ struct ClaimsCommand: ParsableCommand {
         if !(try state.xlConf().claimMode) { printError("claim_mode not enabled (see man xl.conf).") }
         let infos = try state.context.domains()
         if json {
-            print(JSONValue.array(infos.map(\.listJSON)).serialized())
+            print(DomainInfo.listDocument(infos).serialized())
             return
         }
         print(DomainInfo.listHeader + "  Claimed")

@@ -26,7 +26,7 @@ struct DmesgCommand: ParsableCommand {
         let log = try state.context.hypervisorLog(clear: clear)
         if json {
             let lines = log.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            print(JSONValue.array((lines.last == "" ? lines.dropLast() : lines[...]).map { .string($0) }).serialized())
+            print(Self.document(Array(lines.last == "" ? lines.dropLast() : lines[...])).serialized())
         } else {
             writeStandardOutput(Self.escaped(log))
         }
@@ -46,4 +46,9 @@ struct DmesgCommand: ParsableCommand {
         }
         return out
     }
+}
+
+extension DmesgCommand {
+    /// `xk dmesg --json` (docs/json.md): the log's lines, as stored.
+    static func document(_ lines: [String]) -> JSONValue { .document("lines", lines.map(JSONValue.string)) }
 }

@@ -15,8 +15,8 @@ struct UptimeCommand: ParsableCommand {
         discussion: """
             All domains, or those named. Domain-0's is dom0's kernel's; a guest's runs from when \
             it was built (a restored or migrated guest's from its restore). With -s, one line \
-            each as uptime(1) prints it. With --json, one object per domain: domain, domid and \
-            seconds.
+            each as uptime(1) prints it. With --json, one JSON document; \
+            the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -34,10 +34,7 @@ struct UptimeCommand: ParsableCommand {
         let state = CommandState(options: global)
         let uptimes = try state.context.uptimes(try domains.map { try state.resolve($0) })
         if json {
-            print(JSONValue.array(uptimes.map { uptime in
-                .object([("domain", .string(uptime.name)), ("domid", .int(Int64(uptime.id.rawValue))),
-                         ("seconds", .int(Int64(clamping: uptime.seconds)))])
-            }).serialized())
+            print(Self.document(uptimes.map { ($0.name, $0.id, $0.seconds) }).serialized())
             return
         }
         if !short { print(left("Name", 33) + "   ID Uptime") }   // "%-33s %4s %s"
@@ -69,5 +66,14 @@ struct UptimeCommand: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: 16)
         let count = strftime(&buffer, buffer.count, "%H:%M:%S", &parts)
         return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension UptimeCommand {
+    /// `xk uptime --json` (docs/json.md).
+    static func document(_ uptimes: [(name: String, id: DomainID, seconds: UInt64)]) -> JSONValue {
+        .document("domains", uptimes.map { uptime in
+            .object([("name", .string(uptime.name)), ("domid", .uint(UInt64(uptime.id.rawValue))), ("uptime_s", .uint(uptime.seconds))])
+        })
     }
 }

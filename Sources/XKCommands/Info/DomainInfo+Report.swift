@@ -19,7 +19,13 @@ extension DomainInfo {
         }
     }
 
-    /// This domain as one object of `xk list --json` (the schema is in README.md).
+    /// `max_kib`: null when libxl sets no limit (UInt64.max).
+    var maxKiBJSON: JSONValue { maxMemory.kibibytes == UInt64.max ? .null : .uint(maxMemory.kibibytes) }
+
+    /// `xk list --json` and `xk claims --json` (docs/json.md).
+    static func listDocument(_ infos: [DomainInfo]) -> JSONValue { .document("domains", infos.map(\.listJSON)) }
+
+    /// This domain as one object of `xk list --json` (docs/json.md).
     var listJSON: JSONValue {
         .object([
             ("name", .optional(name)),
@@ -33,15 +39,15 @@ extension DomainInfo {
             ("shutdown", .bool(isShutdown)),
             ("dying", .bool(isDying)),
             ("shutdown_reason", .optional(shutdownReason?.rawValue)),
-            ("mem_mib", .uint(totalMemory.mebibytes)),
-            ("current_memkb", .uint(currentMemory.kibibytes)),
-            ("outstanding_memkb", .uint(outstandingMemory.kibibytes)),
-            ("max_memkb", .uint(maxMemory.kibibytes)),
+            ("memory_kib", .uint(totalMemory.kibibytes)),
+            ("current_kib", .uint(currentMemory.kibibytes)),
+            ("outstanding_kib", .uint(outstandingMemory.kibibytes)),
+            ("max_kib", maxKiBJSON),
             ("vcpus_online", .uint(UInt64(onlineVCPUs))),
             ("vcpus_max", .uint(UInt64(vcpuCount))),
             ("cpu_time_ns", .uint(cpuTimeNanoseconds)),
             ("cpu_time_s", .double(Double(cpuTimeNanoseconds) / 1e9)),
-            ("cpupool", .uint(UInt64(cpupool))),
+            ("cpupool_id", .uint(UInt64(cpupool))),
         ])
     }
 }

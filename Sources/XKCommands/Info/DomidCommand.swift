@@ -17,8 +17,12 @@ struct DomidCommand: ParsableCommand {
     func run() throws {
         let state = CommandState(options: global)
         let id = try state.context.resolve(.name(name))
-        print(json ? JSONValue.object([("name", .string(name)), ("domid", .uint(UInt64(id.rawValue)))]).serialized()
-                   : id.description)
+        print(json ? Self.document(name: name, id: id).serialized() : id.description)
+    }
+
+    /// `xk domid --json` and `xk domname --json` (docs/json.md).
+    static func document(name: String, id: DomainID) -> JSONValue {
+        .document([("name", .string(name)), ("domid", .uint(UInt64(id.rawValue)))])
     }
 }
 
@@ -42,6 +46,6 @@ struct DomnameCommand: ParsableCommand {
         guard let name = try state.context.name(of: domainID) else {
             throw XenError(code: .domainNotFound, message: "domain \(id) has no name")
         }
-        print(json ? JSONValue.object([("domid", .uint(UInt64(id))), ("name", .string(name))]).serialized() : name)
+        print(json ? DomidCommand.document(name: name, id: domainID).serialized() : name)
     }
 }

@@ -7,7 +7,7 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show the Xen host's facts (version, CPUs, memory, scheduler, capabilities).",
         discussion: """
-            Prints the same keys as `xl info`, in the same order. With a KEY, prints only that key's value, as `xl info KEY` does. With --json, prints one object with the same keys; numbers are numbers, and virt_caps and xen_caps are arrays of words. With -n, also the NUMA layout, as `xl info -n`: each CPU's core, socket and node, each PCI device's node and each node's memory and distances (cpu_topology, device_topology and numa_info in JSON).
+            Prints the same keys as `xl info`, in the same order. With a KEY, prints only that key's value, as `xl info KEY` does. With --json, one object with the same keys; numbers are numbers, and virt_caps and xen_caps are arrays of words (the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz)). With -n, also the NUMA layout, as `xl info -n`: each CPU's core, socket and node, each PCI device's node and each node's memory and distances (cpu_topology, device_topology and numa_info in JSON).
             """
     )
 
@@ -42,7 +42,7 @@ struct InfoCommand: ParsableCommand {
             selected = fields
         }
         if json {
-            print(JSONValue.object(selected.map { ($0.key, $0.json) }).serialized())
+            print(JSONValue.document(selected.map { ($0.key, $0.json) }).serialized())
         } else if key != nil {
             print(selected[0].text)
         } else {

@@ -7,7 +7,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List domains: name, id, memory, vCPUs, state and CPU time, as xl list.",
         discussion: """
-            State letters: r running, b blocked, p paused, s shut down, then the shutdown reason (r reboot, s suspend, c crash, w watchdog, S soft reset; - poweroff), d dying. With DOMAIN arguments (names or ids), lists just those, in the order given; an unknown domain is an error and nothing is listed. With --json, prints an array of objects whose keys are documented in README.md.
+            State letters: r running, b blocked, p paused, s shut down, then the shutdown reason (r reboot, s suspend, c crash, w watchdog, S soft reset; - poweroff), d dying. With DOMAIN arguments (names or ids), lists just those, in the order given; an unknown domain is an error and nothing is listed. With --json, one JSON document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """
     )
 
@@ -42,7 +42,7 @@ struct ListCommand: ParsableCommand {
             }
         }
         if json {
-            print(JSONValue.array(infos.map(\.listJSON)).serialized())
+            print(DomainInfo.listDocument(infos).serialized())
         } else {
             print(DomainInfo.listHeader)
             for info in infos { print(info.listRow) }
@@ -100,15 +100,8 @@ extension ListCommand {
         let context = try? state.context
         let running = definitions.map { definition in try? context?.resolve(.name(definition.name)) }
         if json {
-            print(JSONValue.array(zip(definitions, running).map { definition, id in
-                .object([
-                    ("name", .string(definition.name)),
-                    ("autostart", .bool(definition.autostart)),
-                    ("order", .int(Int64(definition.order))),
-                    ("domid", id.map { .uint(UInt64($0.rawValue)) } ?? .null),
-                    ("config", .string(definition.configPath)),
-                ])
-            }).serialized())
+            print(Self.definitionsDocument(zip(definitions, running).map { ($0.name, $0.autostart, $0.order, $1, $0.configPath) })
+                .serialized())
         } else {
             func row(_ name: String, _ autostart: String, _ order: String, _ id: String) -> String {
                 func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(width - text.count, 0)) + text }
@@ -120,5 +113,20 @@ extension ListCommand {
                           id.map { "\($0.rawValue)" } ?? "-"))
             }
         }
+    }
+}
+
+extension ListCommand {
+    /// `xk list --defined --json` (docs/json.md): each definition, and its domid while it runs.
+    static func definitionsDocument(_ rows: [(name: String, autostart: Bool, order: Int, domid: DomainID?, config: String)]) -> JSONValue {
+        .document("definitions", rows.map { row in
+            .object([
+                ("name", .string(row.name)),
+                ("autostart", .bool(row.autostart)),
+                ("order", .int(Int64(row.order))),
+                ("domid", row.domid.map { .uint(UInt64($0.rawValue)) } ?? .null),
+                ("config_path", .string(row.config)),
+            ])
+        })
     }
 }

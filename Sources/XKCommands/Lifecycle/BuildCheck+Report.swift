@@ -21,8 +21,7 @@ extension BuildCheck {
     }
 
     var json: JSONValue {
-        .object([
-            ("schema", .uint(1)),
+        .document([
             ("source", .string(source)),
             ("name", .string(name)),
             ("fits", .bool(fits)),
@@ -32,9 +31,9 @@ extension BuildCheck {
                     ("dom0_can_give_kib", .uint(memory.dom0CanGive.kibibytes)), ("autoballoon", .bool(memory.ballooning)),
                 ])
             } ?? .null),
-            ("vcpus", .uint(UInt64(vcpus))),
-            ("pool", .string(pool)),
-            ("pool_cpus", poolCPUs.map { .uint(UInt64($0)) } ?? .null),
+            ("vcpus_max", .uint(UInt64(vcpus))),
+            ("cpupool", .string(pool)),
+            ("cpupool_cpu_count", poolCPUs.map { .uint(UInt64($0)) } ?? .null),
             ("findings", .array(findings.map { finding in
                 .object([("severity", .string(finding.severity.rawValue)), ("subject", .string(finding.subject)),
                          ("message", .string(finding.message))])

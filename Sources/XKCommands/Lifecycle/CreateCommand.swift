@@ -105,10 +105,7 @@ struct CreateCommand: ParsableCommand {
         }
         let id = try context.create(config, paused: paused, policy: policy)
         if json {
-            print(JSONValue.object([
-                ("name", .string(config.name)), ("domid", .uint(UInt64(id.rawValue))),
-                ("paused", .bool(paused)),
-            ]).serialized())
+            print(Self.builtDocument(name: config.name, id: id, paused: paused).serialized())
         } else if !quiet {
             print("Created domain '\(config.name)' (id \(id))\(paused ? ", paused" : "").")
         }
@@ -118,5 +115,12 @@ struct CreateCommand: ParsableCommand {
         if console {
             try context.attachConsole(id)
         }
+    }
+}
+
+extension CreateCommand {
+    /// `xk create --json` and `xk restore --json` (docs/json.md): the domain built.
+    static func builtDocument(name: String, id: DomainID, paused: Bool) -> JSONValue {
+        .document([("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("paused", .bool(paused))])
     }
 }

@@ -109,11 +109,8 @@ struct MigrateCommand: ParsableCommand {
         line.clear()
         transport.finish()
         if json {
-            print(JSONValue.object([
-                ("name", .string(result.name)), ("host", .string(host)), ("bytes", .uint(result.bytes)),
-                ("seconds", .double(result.seconds)), ("downtime_ms", .double((result.downtimeSeconds * 1000).rounded())),
-                ("iterations", result.iterations.map { .int(Int64($0)) } ?? .null),
-            ]).serialized())
+            print(Self.document(name: result.name, host: host, bytes: result.bytes, seconds: result.seconds,
+                                downtimeSeconds: result.downtimeSeconds, iterations: result.iterations).serialized())
         } else {
             print("Migrated domain '\(result.name)' to \(host) in " + cFormat("%.1f s", result.seconds)
                   + ": downtime " + cFormat("%.0f ms", result.downtimeSeconds * 1000)
@@ -145,5 +142,17 @@ final class ProgressLine: @unchecked Sendable {
 
     func clear() {
         if enabled && last >= 0 { printError("\r\u{1b}[K", terminator: "") }
+    }
+}
+
+extension MigrateCommand {
+    /// `xk migrate --json` (docs/json.md).
+    static func document(name: String, host: String, bytes: UInt64, seconds: Double, downtimeSeconds: Double,
+                         iterations: Int?) -> JSONValue {
+        .document([
+            ("name", .string(name)), ("host", .string(host)), ("bytes", .uint(bytes)), ("elapsed_s", .double(seconds)),
+            ("downtime_ms", .int(Int64((downtimeSeconds * 1000).rounded()))),
+            ("iterations", iterations.map { .int(Int64($0)) } ?? .null),
+        ])
     }
 }

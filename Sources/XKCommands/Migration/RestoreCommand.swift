@@ -54,9 +54,7 @@ struct RestoreCommand: ParsableCommand {
         }
         let (id, name) = try context.restore(from: saveFile, config: config, paused: paused, policy: try state.buildPolicy())
         if json {
-            print(JSONValue.object([
-                ("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("paused", .bool(paused)),
-            ]).serialized())
+            print(CreateCommand.builtDocument(name: name, id: id, paused: paused).serialized())
         } else if !quiet {
             print("Restored domain '\(name)' (id \(id)) from \(saveFile)\(paused ? ", paused" : "").")
         }

@@ -55,14 +55,23 @@ struct SaveCommand: ParsableCommand {
         case .keepPaused: "paused"
         }
         if json {
-            print(JSONValue.object([
-                ("name", .string(result.name)), ("domid", .uint(UInt64(id.rawValue))), ("file", .string(file)),
-                ("bytes", .int(Int64(result.bytes))), ("seconds", .double(result.seconds)),
-                ("mib_per_s", .double(result.megabytesPerSecond)), ("domain", .string(kept)),
-            ]).serialized())
+            print(Self.document(name: result.name, id: id, file: file, bytes: UInt64(result.bytes), seconds: result.seconds,
+                                mibPerSecond: result.megabytesPerSecond, outcome: kept).serialized())
         } else {
             print("Saved domain '\(result.name)' to \(file): \(result.bytes / 1_048_576) MiB in "
                   + cFormat("%.1f s (%.0f MiB/s)", result.seconds, result.megabytesPerSecond) + "; the domain is \(kept).")
         }
+    }
+}
+
+extension SaveCommand {
+    /// `xk save --json` (docs/json.md); `outcome` is what became of the domain.
+    static func document(name: String, id: DomainID, file: String, bytes: UInt64, seconds: Double, mibPerSecond: Double,
+                         outcome: String) -> JSONValue {
+        .document([
+            ("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("file", .string(file)),
+            ("bytes", .uint(bytes)), ("elapsed_s", .double(seconds)), ("mib_per_s", .double(mibPerSecond)),
+            ("outcome", .string(outcome)),
+        ])
     }
 }

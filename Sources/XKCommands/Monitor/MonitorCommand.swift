@@ -7,7 +7,7 @@ struct MonitorCommand: ParsableCommand {
         commandName: "monitor",
         abstract: "Print host events as they happen: domains created, started, paused, shut down, destroyed, renamed, resized, migrated.",
         discussion: """
-            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (schema in README.md). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line; at most 5 shutdown requests per domain per second are printed, more are counted as ignored (rate-limited). Watches are read on a thread of their own, so a reader that stalls makes xk wait, not grow; Ctrl-C and SIGTERM stop it even then. Stops on Ctrl-C or SIGTERM, or after -n events.
+            Driven by xenstore watches (@introduceDomain, @releaseDomain, each domain's name, memory/target, cpu and control/shutdown nodes), plus one hypercall every --poll seconds for what no event tells (pause state, memory on its way to a target). One line per event with a timestamp; with --json, one JSON object per line (the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz)). A line on stderr says when the monitor is ready. A guest flooding its own xenstore area is reported (watch-flood, ignored), never followed line by line; at most 5 shutdown requests per domain per second are printed, more are counted as ignored (rate-limited). Watches are read on a thread of their own, so a reader that stalls makes xk wait, not grow; Ctrl-C and SIGTERM stop it even then. Stops on Ctrl-C or SIGTERM, or after -n events.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -57,10 +57,11 @@ struct MonitorCommand: ParsableCommand {
 }
 
 extension HostEvent {
-    /// The JSON line `xk monitor --json` prints; keys documented in README.md.
+    /// The JSON line `xk monitor --json` prints (docs/json.md).
     var json: JSONValue {
         var members: [(String, JSONValue)] = [
-            ("time", .double(time)),
+            ("schema", .int(JSONValue.schemaVersion)),
+            ("time_s", .double(time)),
             ("event", .string(kind.rawValue)),
             ("domid", .uint(UInt64(domain.rawValue))),
             ("name", .string(name)),
@@ -69,8 +70,8 @@ extension HostEvent {
         if let previousName { members.append(("previous_name", .string(previousName))) }
         if let targetKiB { members.append(("target_kib", .uint(targetKiB))) }
         if let previousTargetKiB { members.append(("previous_target_kib", .uint(previousTargetKiB))) }
-        if let memoryKiB { members.append(("memory_kib", .uint(memoryKiB))) }
-        if let vcpus { members.append(("vcpus", .int(Int64(vcpus)))) }
+        if let memoryKiB { members.append(("current_kib", .uint(memoryKiB))) }
+        if let vcpus { members.append(("vcpus_available", .int(Int64(vcpus)))) }
         if let count { members.append(("count", .int(Int64(count)))) }
         if let detail { members.append(("detail", .string(detail))) }
         return .object(members)

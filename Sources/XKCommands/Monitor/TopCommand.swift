@@ -13,7 +13,7 @@ struct TopCommand: ParsableCommand {
         commandName: "top",
         abstract: "Show each domain's CPU %, memory and target, vCPUs and state, refreshed live (like xentop).",
         discussion: """
-            CPU(%) is the CPU time a domain used between two refreshes over the time between them, in percent of one physical CPU (a domain busy on two vCPUs shows 200), as xentop counts it; the first frame comes one interval after start. MEM(k) is what xl list counts (current plus outstanding), TARGET(k) the balloon target, VCPUS online/maximum, STATE xl list's letters. On a terminal the view redraws until Ctrl-C; with -b (or when output is not a terminal) frames are printed one after another, each preceded by a header line, and -n stops after COUNT frames. With --json, each frame is one JSON object on one line.
+            CPU(%) is the CPU time a domain used between two refreshes over the time between them, in percent of one physical CPU (a domain busy on two vCPUs shows 200), as xentop counts it; the first frame comes one interval after start. MEM(k) is what xl list counts (current plus outstanding), TARGET(k) the balloon target, VCPUS online/maximum, STATE xl list's letters. On a terminal the view redraws until Ctrl-C; with -b (or when output is not a terminal) frames are printed one after another, each preceded by a header line, and -n stops after COUNT frames. With --json, each frame is one JSON object on one line; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -112,20 +112,21 @@ struct TopCommand: ParsableCommand {
     }
 
     static func frameJSON(_ rows: [DomainUsage], time: Double, hostMemoryKiB: UInt64) -> JSONValue {
-        .object([
-            ("time", .double(time)),
+        .document([
+            ("time_s", .double(time)),
             ("host_memory_kib", .uint(hostMemoryKiB)),
             ("domains", .array(rows.map { row in
                 .object([
                     ("name", .string(row.name)),
                     ("domid", .uint(UInt64(row.info.id.rawValue))),
                     ("state", .string(row.info.stateFlags)),
-                    ("cpu_seconds", .double(Double(row.info.cpuTimeNanoseconds) / 1e9)),
+                    ("cpu_time_ns", .uint(row.info.cpuTimeNanoseconds)),
+                    ("cpu_time_s", .double(Double(row.info.cpuTimeNanoseconds) / 1e9)),
                     ("cpu_percent", row.cpuPercent.map { .double(($0 * 10).rounded() / 10) } ?? .null),
                     ("memory_kib", .uint(row.info.totalMemory.kibibytes)),
                     ("memory_percent", .double((row.memoryPercent * 10).rounded() / 10)),
                     ("target_kib", row.targetKiB.map { .uint($0) } ?? .null),
-                    ("max_memory_kib", .uint(row.info.maxMemory.kibibytes)),
+                    ("max_kib", row.info.maxKiBJSON),
                     ("vcpus_online", .uint(UInt64(row.info.onlineVCPUs))),
                     ("vcpus_max", .uint(UInt64(row.info.vcpuCount))),
                 ])

@@ -57,17 +57,11 @@ struct MemSetCommand: ParsableCommand {
             if showProgress { printError("\r\u{1B}[K\(domain): \(current.mebibytes) MiB, target \(target.mebibytes) MiB", terminator: "") }
         }
         if showProgress { printError("\r\u{1B}[K", terminator: "") }
-        try report(outcome, target: target)
+        try report(outcome, target: target, name: context.name(of: id) ?? domain, id: id)
     }
 
-    func report(_ outcome: MemoryWaitOutcome, target: Memory) throws {
-        if json {
-            print(JSONValue.object([
-                ("domain", .string(domain)), ("target_kib", .uint(target.kibibytes)),
-                ("result", .string(outcome.kind.rawValue)), ("current_kib", .uint(outcome.current.kibibytes)),
-                ("seconds", .double((outcome.seconds * 10).rounded() / 10)),
-            ]).serialized())
-        }
+    func report(_ outcome: MemoryWaitOutcome, target: Memory, name: String, id: DomainID) throws {
+        if json { print(Self.document(outcome, target: target, name: name, id: id).serialized()) }
         let seconds = cFormat("%.1f", outcome.seconds)
         switch outcome.kind {
         case .converged:
@@ -106,5 +100,16 @@ struct MemMaxCommand: ParsableCommand {
         }
         let state = CommandState(options: global)
         try state.context.setMaximumMemory(try state.resolve(domain), maximum)
+    }
+}
+
+extension MemSetCommand {
+    /// `xk mem-set --wait --json` (docs/json.md).
+    static func document(_ outcome: MemoryWaitOutcome, target: Memory, name: String, id: DomainID) -> JSONValue {
+        .document([
+            ("name", .string(name)), ("domid", .uint(UInt64(id.rawValue))), ("target_kib", .uint(target.kibibytes)),
+            ("result", .string(outcome.kind.rawValue)), ("current_kib", .uint(outcome.current.kibibytes)),
+            ("elapsed_s", .double((outcome.seconds * 10).rounded() / 10)),
+        ])
     }
 }

@@ -7,9 +7,8 @@ struct VCPUListCommand: ParsableCommand {
         commandName: "vcpu-list",
         abstract: "List the vCPUs of domains: where each runs, its state, CPU time and affinity.",
         discussion: """
-            State: r running, b blocked, p offline (not brought up by the guest). With --json, one \
-            object per vCPU: domain, domid, vcpu, cpu (null when offline), online, running, blocked, \
-            cpu_time_s, hard_affinity and soft_affinity (arrays of CPU numbers).
+            State: r running, b blocked, p offline (not brought up by the guest). With --json, one JSON \
+            document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,17 +29,7 @@ struct VCPUListCommand: ParsableCommand {
             rows += try context.vcpus(of: id).map { (name, $0) }
         }
         if json {
-            print(JSONValue.array(rows.map { row in
-                JSONValue.object([
-                    ("domain", .string(row.name)), ("domid", .uint(UInt64(row.info.domain.rawValue))),
-                    ("vcpu", .int(Int64(row.info.vcpu))), ("cpu", row.info.cpu.map { .int(Int64($0)) } ?? .null),
-                    ("online", .bool(row.info.isOnline)), ("running", .bool(row.info.isRunning)),
-                    ("blocked", .bool(row.info.isBlocked)),
-                    ("cpu_time_s", .double(Double(row.info.cpuTimeNanoseconds) / 1e9)),
-                    ("hard_affinity", .array(row.info.hardAffinity.sorted().map { .int(Int64($0)) })),
-                    ("soft_affinity", .array(row.info.softAffinity.sorted().map { .int(Int64($0)) })),
-                ])
-            }).serialized())
+            print(Self.document(rows).serialized())
             return
         }
         print(Self.header)
@@ -68,5 +57,23 @@ struct VCPUListCommand: ParsableCommand {
         text += VCPUInfo.describe(info.hardAffinity, hostCPUCount: info.hostCPUCount) + " / "
             + VCPUInfo.describe(info.softAffinity, hostCPUCount: info.hostCPUCount)
         return text
+    }
+}
+
+extension VCPUListCommand {
+    /// `xk vcpu-list --json` (docs/json.md).
+    static func document(_ rows: [(name: String, info: VCPUInfo)]) -> JSONValue {
+        .document("vcpus", rows.map { row in
+            .object([
+                ("name", .string(row.name)), ("domid", .uint(UInt64(row.info.domain.rawValue))),
+                ("vcpu", .int(Int64(row.info.vcpu))), ("cpu", row.info.cpu.map { .int(Int64($0)) } ?? .null),
+                ("online", .bool(row.info.isOnline)), ("running", .bool(row.info.isRunning)),
+                ("blocked", .bool(row.info.isBlocked)),
+                ("cpu_time_ns", .uint(row.info.cpuTimeNanoseconds)),
+                ("cpu_time_s", .double(Double(row.info.cpuTimeNanoseconds) / 1e9)),
+                ("hard_affinity", .array(row.info.hardAffinity.sorted().map { .int(Int64($0)) })),
+                ("soft_affinity", .array(row.info.softAffinity.sorted().map { .int(Int64($0)) })),
+            ])
+        })
     }
 }

@@ -33,6 +33,12 @@ enum RTDSTables {
         [("period_us", .int(Int64(p.periodUs))), ("budget_us", .int(Int64(p.budgetUs))), ("extratime", .bool(p.extratime))]
     }
 
+    /// `xk sched-rtds -d DOMAIN --json`.
+    static func document(_ schedule: RTDSDomainSchedule, perVCPU: Bool) -> JSONValue {
+        guard case .object(let fields) = json(schedule, perVCPU: perVCPU) else { return .null }
+        return .document(fields)
+    }
+
     static func json(_ schedule: RTDSDomainSchedule, perVCPU: Bool) -> JSONValue {
         var fields: [(String, JSONValue)] = [("name", .string(schedule.name)), ("domid", .uint(UInt64(schedule.id.rawValue))),
                                              ("defaults", .object(json(schedule.defaults)))]

@@ -69,8 +69,8 @@ struct SchedRTDSCommand: ParsableCommand {
         guard let domain else {
             let pools = try context.rtdsSchedules(pool: cpupool, perVCPU: allVCPUs)
             if json {
-                print(JSONValue.array(pools.map { pool, domains in
-                    .object([("pool", .string(pool.name)), ("scheduler", .string(pool.scheduler)),
+                print(JSONValue.document("cpupools", pools.map { pool, domains in
+                    .object([("cpupool", .string(pool.name)), ("scheduler", .string(pool.scheduler)),
                              ("domains", .array(domains.map { RTDSTables.json($0, perVCPU: allVCPUs) }))])
                 }).serialized())
                 return
@@ -96,7 +96,7 @@ struct SchedRTDSCommand: ParsableCommand {
         let perVCPU = !vcpuArguments.isEmpty
         let schedule = try context.rtdsSchedule(of: id, vcpus: allVCPUs ? nil : vcpus)
         if json {
-            print(RTDSTables.json(schedule, perVCPU: perVCPU).serialized())
+            print(RTDSTables.document(schedule, perVCPU: perVCPU).serialized())
         } else if perVCPU {
             print(RTDSTables.vcpuHeader)
             RTDSTables.vcpuRows(schedule).forEach { print($0) }

@@ -42,17 +42,30 @@ enum ScheduleTables {
         return "Cpupool \(pool.pool.name): ratelimit=\(pool.rateLimitUs)us"
     }
 
-    static func json(_ schedule: DomainSchedule) -> JSONValue {
-        .object([("name", .string(schedule.name)), ("domid", .uint(UInt64(schedule.id.rawValue))),
-                 ("weight", .int(Int64(schedule.weight))), ("cap", .int(Int64(schedule.cap)))])
+    static func domainFields(_ schedule: DomainSchedule) -> [(String, JSONValue)] {
+        [("name", .string(schedule.name)), ("domid", .uint(UInt64(schedule.id.rawValue))),
+         ("weight", .int(Int64(schedule.weight))), ("cap_percent", .int(Int64(schedule.cap)))]
     }
 
-    static func json(_ pool: PoolSchedule) -> JSONValue {
-        var fields: [(String, JSONValue)] = [("pool", .string(pool.pool.name)), ("scheduler", .string(pool.pool.scheduler))]
+    static func poolFields(_ pool: PoolSchedule) -> [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = [("cpupool", .string(pool.pool.name)), ("scheduler", .string(pool.pool.scheduler))]
         if let slice = pool.timeSliceMs { fields.append(("tslice_ms", .int(Int64(slice)))) }
         fields.append(("ratelimit_us", .int(Int64(pool.rateLimitUs))))
         if let delay = pool.migrationDelayUs { fields.append(("migration_delay_us", .int(Int64(delay)))) }
-        return .object(fields)
+        return fields
+    }
+
+    /// `xk sched-credit[2] -d DOMAIN --json` (docs/json.md).
+    static func json(_ schedule: DomainSchedule) -> JSONValue { .document(domainFields(schedule)) }
+
+    /// `xk sched-credit[2] -s --json` (docs/json.md).
+    static func json(_ pool: PoolSchedule) -> JSONValue { .document(poolFields(pool)) }
+
+    /// `xk sched-credit[2] --json` (docs/json.md): each pool under the scheduler, its domains in it.
+    static func document(_ pools: [(PoolSchedule, [DomainSchedule])]) -> JSONValue {
+        .document("cpupools", pools.map { pool, domains in
+            .object(poolFields(pool) + [("domains", .array(domains.map { .object(domainFields($0)) }))])
+        })
     }
 
     /// Shows or sets domains' weight and cap under `scheduler`: one domain (`-d`), else every
@@ -72,9 +85,7 @@ enum ScheduleTables {
         }
         let pools = try context.schedules(under: scheduler, pool: pool)
         if json {
-            print(JSONValue.array(pools.map { pool, domains in
-                .object([("pool", Self.json(pool)), ("domains", .array(domains.map(Self.json)))])
-            }).serialized())
+            print(Self.document(pools.map { ($0, $1) }).serialized())
             return
         }
         for (pool, domains) in pools {

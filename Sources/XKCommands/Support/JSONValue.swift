@@ -21,6 +21,23 @@ public enum JSONValue: Equatable, Sendable {
     /// `nil` becomes `null`.
     static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
+    /// The version of xk's JSON vocabulary (docs/json.md). Every document xk prints of its own
+    /// (not libxl's JSON, which `list -l` and `create -n` print as xl does) carries it first.
+    static let schemaVersion: Int64 = 1
+
+    /// One of xk's documents: `schema` first, then `members`.
+    static func document(_ members: [(String, JSONValue)]) -> JSONValue {
+        .object([("schema", .int(schemaVersion))] + members)
+    }
+
+    /// A document that lists things: `{"schema": 1, "<key>": [...]}`.
+    static func document(_ key: String, _ items: [JSONValue]) -> JSONValue {
+        document([(key, .array(items))])
+    }
+
+    /// A count or figure that may be absent.
+    static func optional(_ value: UInt64?) -> JSONValue { value.map(JSONValue.uint) ?? .null }
+
     /// The document as text: two-space indented when `pretty`, else on one line.
     public func serialized(pretty: Bool = true) -> String {
         var out = ""

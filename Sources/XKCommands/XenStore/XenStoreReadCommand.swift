@@ -7,7 +7,7 @@ struct XenStoreReadCommand: ParsableCommand {
         commandName: "xenstore-read",
         abstract: "Print the values of xenstore nodes, one per line.",
         discussion: """
-            As xenstore-read, values are escaped so that what a guest wrote cannot garble the terminal: a backslash as \\\\, tab, newline and return as \\t, \\n, \\r, bytes 0 to 7 as \\000 to \\007, every other byte outside printable ASCII as \\xNN. -R prints the bytes as stored instead, with no newline after them (as xenstore-read -R). A node that does not exist is an error naming it (exit 1), as with xenstore-read. With --json, prints one object mapping each path to its value, null for a node that does not exist, and exits 0.
+            As xenstore-read, values are escaped so that what a guest wrote cannot garble the terminal: a backslash as \\\\, tab, newline and return as \\t, \\n, \\r, bytes 0 to 7 as \\000 to \\007, every other byte outside printable ASCII as \\xNN. -R prints the bytes as stored instead, with no newline after them (as xenstore-read -R). A node that does not exist is an error naming it (exit 1), as with xenstore-read. With --json, prints each path and its value, null for a node that does not exist, and exits 0 (the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz)).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -29,11 +29,11 @@ struct XenStoreReadCommand: ParsableCommand {
     func run() throws {
         let parsed = try paths.map(XenStorePath.argument)
         let store = try XenStore(readOnly: true)
-        var members: [(String, JSONValue)] = []
+        var nodes: [(String, [UInt8]?)] = []
         for path in parsed {
             let value = try store.readBytes(path)
             if json {
-                members.append((path.rawValue, .optional(value.map { String(decoding: $0, as: UTF8.self) })))
+                nodes.append((path.rawValue, value))
             } else if let value, raw {
                 writeStandardOutput(value)
             } else if let value {
@@ -42,7 +42,14 @@ struct XenStoreReadCommand: ParsableCommand {
                 throw XenError(code: .invalidArgument, message: "xenstore has no node \(path)")
             }
         }
-        if json { print(JSONValue.object(members).serialized()) }
+        if json { print(Self.document(nodes).serialized()) }
+    }
+
+    /// `xk xenstore-read --json` (docs/json.md): each path asked for and its value (null: no such node).
+    static func document(_ nodes: [(path: String, value: [UInt8]?)]) -> JSONValue {
+        .document("nodes", nodes.map { node in
+            .object([("path", .string(node.path)), ("value", .optional(node.value.map { String(decoding: $0, as: UTF8.self) }))])
+        })
     }
 }
 

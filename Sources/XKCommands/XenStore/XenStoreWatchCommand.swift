@@ -7,7 +7,7 @@ struct XenStoreWatchCommand: AsyncParsableCommand {
         commandName: "xenstore-watch",
         abstract: "Print the path of each xenstore change below PATHs, as it happens.",
         discussion: """
-            As xenstore-watch: one line per fired watch, the node that changed. xenstored fires each watch once when it is set, so the first lines are the watched paths themselves. Stops after -n events, or on Ctrl-C/SIGTERM. With --json, each line is {"time", "path", "watched", "dropped"}; dropped counts events lost just before this one because output could not keep up.
+            As xenstore-watch: one line per fired watch, the node that changed. xenstored fires each watch once when it is set, so the first lines are the watched paths themselves. Stops after -n events, or on Ctrl-C/SIGTERM. With --json, one JSON object per line (the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz)); dropped_count is how many dropped counts events lost just before this one because output could not keep up.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,12 +33,8 @@ struct XenStoreWatchCommand: AsyncParsableCommand {
             var seen = 0
             for try await event in XenStore.watch(parsed) {
                 if json {
-                    print(JSONValue.object([
-                        ("time", .double(WallClock.now())),
-                        ("path", .string(event.path)),
-                        ("watched", .string(event.watched)),
-                        ("dropped", .int(Int64(event.droppedBefore))),
-                    ]).serialized(pretty: false))
+                    print(Self.line(time: WallClock.now(), path: event.path, watched: event.watched, dropped: event.droppedBefore)
+                        .serialized(pretty: false))
                 } else {
                     if event.droppedBefore > 0 { print("(\(event.droppedBefore) events dropped)") }
                     print(event.path)
@@ -53,5 +49,15 @@ struct XenStoreWatchCommand: AsyncParsableCommand {
         let stopper = Task.detached { await waitForStopSignal(); printer.cancel() }
         defer { stopper.cancel() }
         try await printer.value
+    }
+}
+
+extension XenStoreWatchCommand {
+    /// One line of `xk xenstore-watch --json` (docs/json.md).
+    static func line(time: Double, path: String, watched: String, dropped: Int) -> JSONValue {
+        .document([
+            ("time_s", .double(time)), ("path", .string(path)), ("watched", .string(watched)),
+            ("dropped_count", .int(Int64(dropped))),
+        ])
     }
 }

@@ -1,7 +1,7 @@
 /// Something that happened on the host, as ``HostMonitor`` saw it.
 ///
 /// Each event names the domain by id and by its name at that moment. The fields that do not
-/// apply to a kind are nil. README.md documents the JSON form `xk monitor --json` prints.
+/// apply to a kind are nil. docs/json.md documents the JSON form `xk monitor --json` prints.
 public struct HostEvent: Sendable, Equatable, CustomStringConvertible {
     /// What happened. New kinds may be added: switch with a `default`.
     public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {

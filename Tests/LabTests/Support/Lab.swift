@@ -119,6 +119,13 @@ enum Lab {
     static func json(_ text: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
+
+    /// The list under `key` of one of xk's JSON documents (docs/json.md), which must carry
+    /// schema 1.
+    static func items(_ text: String, _ key: String) throws -> [[String: Any]]? {
+        guard let document = try json(text) as? [String: Any], document["schema"] as? Int == 1 else { return nil }
+        return document[key] as? [[String: Any]]
+    }
 }
 
 /// One row of `xl list`, split into its columns.
