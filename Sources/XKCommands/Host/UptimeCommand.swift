@@ -59,14 +59,7 @@ struct UptimeCommand: ParsableCommand {
     }
 
     /// The local time as "%H:%M:%S".
-    static func clock() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 16)
-        let count = strftime(&buffer, buffer.count, "%H:%M:%S", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func clock() -> String { WallClock.local("%H:%M:%S") }
 }
 
 extension UptimeCommand {

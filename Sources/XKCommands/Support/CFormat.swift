@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import XenKit
 
 /// printf-style formatting through the C library, so that columns and rounding come out
 /// byte for byte as xl prints them (xl is the reference operators' scripts parse).
@@ -51,12 +52,5 @@ func writeStandardOutput(_ bytes: [UInt8]) {
 
 /// Local wall-clock time for log lines: "2026-11-25 12:00:01".
 enum Timestamp {
-    static func now() -> String {
-        var seconds = time(nil)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func now() -> String { WallClock.local("%Y-%m-%d %H:%M:%S") }
 }

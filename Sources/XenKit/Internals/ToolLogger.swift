@@ -117,13 +117,7 @@ extension ToolLogger {
     /// "2026-12-04 03:20:01 UTC [1234] ", as xentoollog's stdio logger with SHOW_DATE and
     /// SHOW_PID.
     static func stamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %Z ", &parts)
-        let date = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return date + "[\(getpid())] "
+        WallClock.local("%Y-%m-%d %H:%M:%S %Z ") + "[\(getpid())] "
     }
 }
 

@@ -15,14 +15,20 @@ public enum WallClock {
 
     /// Local time with milliseconds: "2026-12-01 21:40:06.123".
     public static func format(_ seconds: Double) -> String {
-        var whole = time_t(seconds.rounded(.down))
+        let whole = Int(seconds.rounded(.down))
         let millis = Int((seconds - Double(whole)) * 1000)
+        return local("%Y-%m-%d %H:%M:%S", at: whole) + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis)
+    }
+
+    /// Local time in strftime(3)'s `format`, at `seconds` since the epoch (default: now). The
+    /// one place xk formats a time of day (log lines, xl -T's stamps, uptime's clock, events).
+    public static func local(_ format: String, at seconds: Int? = nil) -> String {
+        var whole = time_t(seconds ?? Int(time(nil)))
         var parts = tm()
         localtime_r(&whole, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        let text = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis)
+        var buffer = [CChar](repeating: 0, count: 96)
+        let count = strftime(&buffer, buffer.count, format, &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
