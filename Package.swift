@@ -3,7 +3,7 @@
 // XenKit: a Xen toolstack in Swift. `xk` replaces `xl` for an operator's daily work.
 //
 // Layers:
-//   CXen       system library over Debian's libxen-dev / libyajl-dev (module map + one shim header)
+//   CXen       system library over Debian's libxen-dev / libyajl-dev / libzstd-dev (module map + one shim header)
 //   XenKit     safe Swift wrappers; no libxl type escapes (`internal import CXen`)
 //   XKCommands the `xk` subcommands as a library (one file per subcommand)
 //   xk         the executable: a stub that calls XKCommands
@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(
             name: "CXen",
             pkgConfig: "xenlight",
-            providers: [.apt(["libxen-dev", "libyajl-dev"])]
+            providers: [.apt(["libxen-dev", "libyajl-dev", "libzstd-dev"])]
         ),
         .target(
             name: "XenKit",

@@ -24,6 +24,9 @@
 #include <libxl_json.h>
 #include <libxlutil.h>
 #include <xenstore.h>
+/* zstd (Debian's libzstd, which libxenguest already links), for the compressed stream between
+ * two xk ends of a migration (Internals/Zstd.swift). */
+#include <zstd.h>
 
 /*
  * A xentoollog logger whose messages go back to Swift. xentoollog loggers are

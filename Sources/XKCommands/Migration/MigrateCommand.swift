@@ -15,7 +15,7 @@ struct MigrateCommand: ParsableCommand {
         commandName: "migrate",
         abstract: "Live-migrate a domain to another host (xl's protocol, over ssh).",
         discussion: """
-            Runs `SSHCMD HOST RECEIVER migrate-receive` (RECEIVER is xk, or xl with --receiver xl) with sh, HOST quoted as one word (unlike xl: give ssh options with -s, and a HOST starting with '-' is refused), and streams the domain to it while it runs. With -s "", HOST is the whole command to run; with -s env, `xk migrate -s env DOMAIN X=1` migrates to this same host through a pipe. Until the receiver is told to start the domain, any failure resumes it here under its own name; after that, the result says exactly which side runs it, and the copy here is never resumed unless the receiver says it destroyed its own. Only PVH and HVM domains can be migrated live on Debian's Xen 4.17 (PV needs shadow paging, which it lacks).
+            Runs `SSHCMD HOST RECEIVER migrate-receive` (RECEIVER is xk, or xl with --receiver xl) with sh, HOST quoted as one word (unlike xl: give ssh options with -s, and a HOST starting with '-' is refused), and streams the domain to it while it runs. With -s "", HOST is the whole command to run; with -s env, `xk migrate -s env DOMAIN X=1` migrates to this same host through a pipe. Until the receiver is told to start the domain, any failure resumes it here under its own name; after that, the result says exactly which side runs it, and the copy here is never resumed unless the receiver says it destroyed its own. Only PVH and HVM domains can be migrated live on Debian's Xen 4.17 (PV needs shadow paging, which it lacks). To an xk receiver, everything sent after its banner is compressed with zstd (level 1 unless --compress says otherwise; the receiver is started with --compressed); to xl's (--receiver xl), the wire is xl's, plain. With -s "", compression is off unless --compress is given, and then HOST's command must run `xk migrate-receive --compressed`.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -38,6 +38,12 @@ struct MigrateCommand: ParsableCommand {
     @Flag(name: .customShort("p"), help: "Leave the domain paused on the receiving host.")
     var paused = false
 
+    @Option(help: "The zstd level (1-19) to compress the stream at, for an xk receiver (default 1, the fastest).")
+    var compress: Int?
+
+    @Flag(help: "Send the stream plain, as xl does, even to an xk receiver.")
+    var noCompress = false
+
     @Flag(help: "libxl's debug mode: memory is sent a second time and verified.")
     var debug = false
 
@@ -59,18 +65,39 @@ struct MigrateCommand: ParsableCommand {
     @Argument(help: "The host to migrate to (what the ssh command is given).")
     var host: String
 
+    private var receiverIsXK: Bool { receiver.split(separator: "/").last == "xk" }
+
+    /// The zstd level the stream goes at, or nil for xl's plain wire: compressed by default
+    /// when the receiver is xk and we start it (so it gets --compressed); with -s "" only
+    /// when asked, the operator's command having to match.
+    var compressionLevel: Int? {
+        if noCompress { return nil }
+        if let compress { return compress }
+        return receiverIsXK && !sshCommand.isEmpty ? 1 : nil
+    }
+
     /// The shell command that starts the receiver, as xl builds it but with HOST quoted.
     var rune: String {
         get throws(XenError) {
             // ssh authenticated the receiving host's root for us: an xk receiver may trust
             // what we send (xl's has no such check).
-            let trust = receiver.split(separator: "/").last == "xk" ? ["--trust-sender"] : []
+            let trust = receiverIsXK ? ["--trust-sender"] : []
+            let compressed = compressionLevel != nil ? ["--compressed"] : []
             return try MigrationRune.command(sshCommand: sshCommand, host: host, receiver: receiver,
-                                             receiverFlags: trust + (noWatcher ? ["-e"] : []) + (debug ? ["-d"] : []) + (paused ? ["-p"] : []))
+                                             receiverFlags: trust + compressed + (noWatcher ? ["-e"] : []) + (debug ? ["-d"] : []) + (paused ? ["-p"] : []))
         }
     }
 
     func validate() throws {
+        if let compress {
+            guard !noCompress else { throw ValidationError("--compress and --no-compress contradict each other") }
+            guard XenContext.compressionLevels.contains(compress) else {
+                throw ValidationError("--compress \(compress): the zstd level must be from \(XenContext.compressionLevels.lowerBound) to \(XenContext.compressionLevels.upperBound)")
+            }
+            guard receiverIsXK else {
+                throw ValidationError("--compress: the receiver '\(receiver)' reads xl's plain stream only; compression needs xk on both ends")
+            }
+        }
         _ = try rune   // a HOST or receiver that would reach a shell unsafely is refused here
     }
 
@@ -87,7 +114,7 @@ struct MigrateCommand: ParsableCommand {
         let result: MigrationResult
         do {
             result = try context.migrate(
-                id, over: transport.channel, debug: debug, configJSON: override, timeout: .milliseconds(Int(timeout * 1000)),
+                id, over: transport.channel, debug: debug, configJSON: override, compression: compressionLevel, timeout: .milliseconds(Int(timeout * 1000)),
                 stopRequested: { StopSignals.pending() },
                 whenResumed: { id in
                     // Its watcher ended when it suspended: follow it again here.
@@ -109,12 +136,16 @@ struct MigrateCommand: ParsableCommand {
         line.clear()
         transport.finish()
         if json {
-            print(Self.document(name: result.name, host: host, bytes: result.bytes, seconds: result.seconds,
+            print(Self.document(name: result.name, host: host, bytes: result.bytes, wireBytes: result.wireBytes,
+                                compression: result.compressionLevel, seconds: result.seconds,
                                 downtimeSeconds: result.downtimeSeconds, iterations: result.iterations).serialized())
         } else {
+            let sent = result.compressionLevel.map { level in
+                "\(result.bytes / 1_048_576) MiB sent as \(result.wireBytes / 1_048_576) MiB (zstd level \(level))"
+            } ?? "\(result.bytes / 1_048_576) MiB sent"
             print("Migrated domain '\(result.name)' to \(host) in " + cFormat("%.1f s", result.seconds)
                   + ": downtime " + cFormat("%.0f ms", result.downtimeSeconds * 1000)
-                  + ", \(result.bytes / 1_048_576) MiB sent" + (result.iterations.map { ", \($0) memory passes" } ?? "") + ".")
+                  + ", \(sent)" + (result.iterations.map { ", \($0) memory passes" } ?? "") + ".")
         }
     }
 }
@@ -132,7 +163,9 @@ final class ProgressLine: @unchecked Sendable {
         guard enabled, p.seconds - last >= 0.5 else { return }
         last = p.seconds
         let rate = p.seconds > 0 ? Double(p.bytes) / 1_048_576 / p.seconds : 0
-        var text = cFormat("\r%.0f MiB sent, %.1f MiB/s", Double(p.bytes) / 1_048_576, rate)
+        var text = cFormat("\r%.0f MiB sent", Double(p.bytes) / 1_048_576)
+        if p.wireBytes != p.bytes { text += cFormat(" (%.0f MiB on the wire)", Double(p.wireBytes) / 1_048_576) }
+        text += cFormat(", %.1f MiB/s", rate)
         if !p.step.isEmpty { text += ", " + p.step }
         if p.total > p.done, rate > 0 {
             text += cFormat(", about %.0f s left in this pass", Double(p.total - p.done) * 4096 / 1_048_576 / rate)
@@ -147,10 +180,11 @@ final class ProgressLine: @unchecked Sendable {
 
 extension MigrateCommand {
     /// `xk migrate --json` (docs/json.md).
-    static func document(name: String, host: String, bytes: UInt64, seconds: Double, downtimeSeconds: Double,
-                         iterations: Int?) -> JSONValue {
+    static func document(name: String, host: String, bytes: UInt64, wireBytes: UInt64, compression: Int?, seconds: Double,
+                         downtimeSeconds: Double, iterations: Int?) -> JSONValue {
         .document([
-            ("name", .string(name)), ("host", .string(host)), ("bytes", .uint(bytes)), ("elapsed_s", .double(seconds)),
+            ("name", .string(name)), ("host", .string(host)), ("bytes", .uint(bytes)), ("wire_bytes", .uint(wireBytes)),
+            ("compression", compression.map { .string("zstd-\($0)") } ?? .null), ("elapsed_s", .double(seconds)),
             ("downtime_ms", .int(Int64((downtimeSeconds * 1000).rounded()))),
             ("iterations", iterations.map { .int(Int64($0)) } ?? .null),
         ])

@@ -41,6 +41,9 @@ struct MigrateReceiveCommand: ParsableCommand {
     @Flag(help: "Build a config that reaches into this host (dom0 disks, vif or disk scripts, a bootloader, a device model or its arguments, host PCI/USB devices, I/O ports, IRQs, memory ranges). Only for a sender that ssh, or TLS with client certificates, has authenticated; xk migrate over ssh passes it.")
     var trustSender = false
 
+    @Flag(help: "The sender compresses all it sends after the banner with zstd, as xk migrate does to an xk receiver.")
+    var compressed = false
+
     @Option(help: "The longest wait, in seconds, for the sender at each step (its header, the stream's start, permission to go).")
     var timeout: Double = 60
 
@@ -51,7 +54,7 @@ struct MigrateReceiveCommand: ParsableCommand {
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)
         _ = StopSignals.install()   // a signal before GO now destroys the copy here instead of leaving it
-        let (id, name) = try context.receiveMigration(over: channel, paused: paused, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender,
+        let (id, name) = try context.receiveMigration(over: channel, paused: paused, compressed: compressed, timeout: .milliseconds(Int(timeout * 1000)), trustSender: trustSender,
                                                       policy: try state.buildPolicy(), stopRequested: { StopSignals.pending() }) { printError($0) }
         if !noWatcher {
             try ShutdownActions.arrange(for: id, name: name, context: context, foreground: false)

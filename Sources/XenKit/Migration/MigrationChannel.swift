@@ -45,12 +45,31 @@ public enum MigrationMessage: Sendable, CaseIterable {
 public struct MigrationChannel: Sendable, MigrationTransport {
     public let sendFD: Int32
     public let receiveFD: Int32
-    /// What the relay has moved so far (for a progress line).
+    /// What the relay has moved so far, as libxl wrote it (for a progress line).
     let relayed = ByteCounter()
+    /// What the relay has written to the transport: fewer bytes than `relayed` when compressed.
+    let onWire = ByteCounter()
+    /// Compresses all that is sent, between two xk ends (MigrationCompression.swift).
+    let compressor: StreamCompressor?
 
     public init(sendFD: Int32, receiveFD: Int32) {
+        self.init(sendFD: sendFD, receiveFD: receiveFD, compressor: nil)
+    }
+
+    init(sendFD: Int32, receiveFD: Int32, compressor: StreamCompressor?) {
         self.sendFD = sendFD
         self.receiveFD = receiveFD
+        self.compressor = compressor
+    }
+
+    /// The same descriptors, with everything sent compressed at zstd `level`
+    /// (``ZstdCompressor/levels``), for an `xk migrate-receive --compressed`.
+    func compressing(level: Int) throws(XenError) -> MigrationChannel {
+        do throws(ZstdFailure) {
+            return MigrationChannel(sendFD: sendFD, receiveFD: receiveFD, compressor: try StreamCompressor(level: level))
+        } catch {
+            throw XenError(code: .invalidArgument, message: "cannot compress the migration stream at level \(level): \(error.reason)")
+        }
     }
 
     var receiveDescriptor: Int32 { receiveFD }
@@ -84,17 +103,24 @@ public struct MigrationChannel: Sendable, MigrationTransport {
     }
 
     func send(_ bytes: [UInt8]) -> Result<Void, TransportFailure> {
-        writeAll(sendFD, bytes).mapError { .failed($0) }
+        guard let compressor else { return writeAll(sendFD, bytes).mapError { .failed($0) } }
+        // Flushed: the receiver decodes the whole message before it answers.
+        switch bytes.withUnsafeBytes({ compressor.write($0, .flush, to: sendFD) }) {
+        case .success: return .success(())
+        case .failure(.system(let failure)): return .failure(.failed(failure))
+        case .failure(.zstd(let failure)): return .failure(.compression(failure))
+        }
     }
 
     func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) {
-        guard let relay = StreamRelay(to: sendFD, counter: relayed) else {
+        guard let relay = StreamRelay(to: sendFD, counter: relayed, wire: onWire, compressor: compressor) else {
             return (.failure(LibxlFailure(code: LibxlCode.fail)), "cannot set up the stream (no pipe or thread)")
         }
         let result = body(relay.writeFD)
         switch relay.finish() {
         case .success: return (result, nil)
-        case .failure(let failure): return (result, "the transport broke: \(failure.reason)")
+        case .failure(.system(let failure)): return (result, "the transport broke: \(failure.reason)")
+        case .failure(.zstd(let failure)): return (result, "cannot compress the stream: \(failure.reason)")
         }
     }
 }

@@ -7,7 +7,8 @@
 // whole guest is seconds), counting what moved. Where splice cannot write (a transport that
 // is neither a pipe, a socket nor a file), it falls back to read and write. When the
 // transport breaks, the relay closes the pipe, so the save helper fails at once (EPIPE)
-// instead of blocking forever.
+// instead of blocking forever. Between two xk ends the relay compresses instead
+// (MigrationCompression.swift): it reads the stream and writes zstd's output.
 internal import CXen
 
 #if canImport(Glibc)
@@ -23,12 +24,22 @@ final class StreamRelay: Sendable {
     private let readFD: Int32
     private let destination: Int32
     private let sent: ByteCounter
-    private let failure = Mutex<SystemFailure?>(nil)
+    private let onWire: ByteCounter
+    private let compressor: StreamCompressor?
+    private let failure = Mutex<CompressedStreamFailure?>(nil)
     private let thread = Mutex<JoinableThread?>(nil)
 
     /// Nil when no pipe can be made.
-    init?(to destination: Int32, counter: ByteCounter = ByteCounter()) {
+    ///
+    /// - Parameters:
+    ///   - counter: counts the stream's bytes as libxl wrote them.
+    ///   - wire: counts what went to the transport (fewer bytes when compressed).
+    ///   - compressor: compresses the stream into the transport; nil sends it as it is.
+    init?(to destination: Int32, counter: ByteCounter = ByteCounter(), wire: ByteCounter = ByteCounter(),
+          compressor: StreamCompressor? = nil) {
         sent = counter
+        onWire = wire
+        self.compressor = compressor
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return nil }
         readFD = fds[0]
@@ -54,7 +65,11 @@ final class StreamRelay: Sendable {
     var bytesSent: UInt64 { sent.count }
 
     private func run() {
-        var failure: SystemFailure?
+        if let compressor {
+            compressing(with: compressor)
+            return
+        }
+        var failure: CompressedStreamFailure?
         var useSplice = true
         var buffer: [UInt8] = []
         while true {
@@ -62,6 +77,7 @@ final class StreamRelay: Sendable {
                 let n = cxen_splice(readFD, nil, destination, nil, 1 << 20, CXEN_SPLICE_F_MOVE | CXEN_SPLICE_F_MORE)
                 if n > 0 {
                     sent.add(n)
+                    onWire.add(n)
                     continue
                 }
                 if n == 0 { break }
@@ -71,24 +87,45 @@ final class StreamRelay: Sendable {
                     buffer = [UInt8](repeating: 0, count: 1 << 18)
                     continue
                 }
-                failure = .last
+                failure = .system(.last)
                 break
             }
             let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             if case .failure(let problem) = writeAll(destination, Array(buffer[0..<n])) {
-                failure = problem
+                failure = .system(problem)
                 break
             }
             sent.add(n)
+            onWire.add(n)
         }
         close(readFD)   // a writer still there now fails with EPIPE
         self.failure.withLock { $0 = failure }
     }
 
+    /// Reads the stream and writes it compressed, flushed at its end so that the receiver
+    /// can decode all of it before it answers.
+    private func compressing(with compressor: StreamCompressor) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 18)
+        var failure: CompressedStreamFailure?
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { failure = .system(.last); break }
+            let written = buffer.withUnsafeBytes { raw in
+                compressor.write(UnsafeRawBufferPointer(rebasing: raw[..<n]), n == 0 ? .flush : .none, to: destination, counter: onWire)
+            }
+            if case .failure(let problem) = written { failure = problem; break }
+            if n == 0 { break }
+            sent.add(n)
+        }
+        close(readFD)
+        self.failure.withLock { $0 = failure }
+    }
+
     /// Closes libxl's end and waits until everything written has gone to the transport.
-    func finish() -> Result<Void, SystemFailure> {
+    func finish() -> Result<Void, CompressedStreamFailure> {
         close(writeFD)
         thread.withLock { $0.take() }?.join()
         return failure.withLock { $0 }.map { .failure($0) } ?? .success(())

@@ -11,8 +11,10 @@ import Synchronization
 
 /// Live progress of a migration, for a progress line.
 public struct MigrationProgress: Sendable {
-    /// Bytes sent so far.
+    /// Bytes of the stream sent so far, as libxl wrote them.
     public var bytes: UInt64
+    /// What they took on the wire: fewer when compressed.
+    public var wireBytes: UInt64
     /// Seconds since the stream started.
     public var seconds: Double
     /// libxc's current step, for example "Frames iteration 2 of 5".
@@ -25,7 +27,12 @@ public struct MigrationProgress: Sendable {
 /// What a migration did.
 public struct MigrationResult: Sendable {
     public let name: String
+    /// The stream's bytes, as libxl wrote them.
     public let bytes: UInt64
+    /// What the stream took on the wire: fewer than `bytes` when compressed.
+    public let wireBytes: UInt64
+    /// The zstd level the stream was compressed at; nil when it went plain.
+    public let compressionLevel: Int?
     /// From the first byte of the stream to the receiver's report.
     public let seconds: Double
     /// From the domain's suspension here to the receiver's report that its copy runs.
@@ -35,6 +42,9 @@ public struct MigrationResult: Sendable {
 }
 
 extension XenContext {
+    /// The zstd levels a compressed migration may use (1 is the fastest).
+    public static var compressionLevels: ClosedRange<Int> { ZstdCompressor.levels }
+
     /// Migrates a running domain over `channel` to an xl or xk receiver.
     ///
     /// The steps and what each failure leaves are MigrationSendWorkflow's
@@ -44,6 +54,9 @@ extension XenContext {
     ///   - live: live migration (iterative pre-copy); xl always migrates live.
     ///   - debug: libxl's debug mode (`--debug`): memory is sent twice and verified.
     ///   - configJSON: the config to send instead of the domain's own (`-C`).
+    ///   - compression: the zstd level (``compressionLevels``) to compress everything sent
+    ///     at, for a receiver started as `xk migrate-receive --compressed`; nil sends xl's
+    ///     plain wire, which any receiver reads.
     ///   - timeout: the longest wait for the receiver at each step (its banner, its "ready"
     ///     once the stream is sent, its report after GO). Before GO, running out of time
     ///     resumes the domain here.
@@ -54,17 +67,18 @@ extension XenContext {
     ///   - progress: called from another thread about twice a second.
     /// - Throws: ``XenError`` whose message says where the domain runs afterwards.
     public func migrate(_ id: DomainID, over channel: MigrationChannel, live: Bool = true, debug: Bool = false,
-                        configJSON: String? = nil, timeout: Duration = .seconds(60),
+                        configJSON: String? = nil, compression: Int? = nil, timeout: Duration = .seconds(60),
                         stopRequested: @escaping () -> Bool = { false },
                         whenResumed: (DomainID) -> Void = { _ in },
                         progress: (@Sendable (MigrationProgress) -> Void)? = nil) throws(XenError) -> MigrationResult {
         let name = try domain(id).name ?? "\(id)"
+        let channel = try compression.map { level throws(XenError) in try channel.compressing(level: level) } ?? channel
         let json = if let configJSON { configJSON } else { try runningConfigJSON(id, name: name) }
         let watch = SuspendWatch()
         let clock = ContinuousClock()
         let started = clock.now
         let observer = LiveStreamObserver(context: self, id: id, watch: watch, clock: clock, started: started,
-                                          relayed: channel.relayed, progress: progress)
+                                          relayed: channel.relayed, onWire: channel.onWire, progress: progress)
         var driver = MigrationSendDriver(
             machine: MigrationSendWorkflow(name: name), control: LiveDomainControl(context: self), transport: channel,
             id: id, header: SaveFileHeader(configJSON: json).encoded(), live: live, debug: debug,
@@ -74,7 +88,8 @@ extension XenContext {
         switch outcome {
         case .migrated:
             let suspendedAt = watch.suspendedAt ?? finished
-            return MigrationResult(name: name, bytes: channel.relayed.count, seconds: started.duration(to: finished).inSeconds,
+            return MigrationResult(name: name, bytes: channel.relayed.count, wireBytes: channel.onWire.count,
+                                   compressionLevel: channel.compressor?.level, seconds: started.duration(to: finished).inSeconds,
                                    downtimeSeconds: suspendedAt.duration(to: finished).inSeconds, iterations: watch.iterations)
         case .migratedWithLeftover(let error), .undefined(let error):
             throw error
@@ -99,20 +114,21 @@ private final class LiveStreamObserver: StreamObserver {
     let clock: ContinuousClock
     let started: ContinuousClock.Instant
     let relayed: ByteCounter
+    let onWire: ByteCounter
     let progress: (@Sendable (MigrationProgress) -> Void)?
     private var stopWatching: (() -> Void)?
 
     init(context: XenContext, id: DomainID, watch: SuspendWatch, clock: ContinuousClock, started: ContinuousClock.Instant,
-         relayed: ByteCounter, progress: (@Sendable (MigrationProgress) -> Void)?) {
-        (self.context, self.id, self.watch, self.clock, self.started, self.relayed, self.progress) =
-            (context, id, watch, clock, started, relayed, progress)
+         relayed: ByteCounter, onWire: ByteCounter, progress: (@Sendable (MigrationProgress) -> Void)?) {
+        (self.context, self.id, self.watch, self.clock, self.started, self.relayed, self.onWire, self.progress) =
+            (context, id, watch, clock, started, relayed, onWire, progress)
     }
 
     func willStream() {
-        let (watch, progress, relayed, clock, started) = (watch, progress, relayed, clock, started)
+        let (watch, progress, relayed, onWire, clock, started) = (watch, progress, relayed, onWire, clock, started)
         context.logger.observeProgress { report in
             watch.step(report)
-            progress?(MigrationProgress(bytes: relayed.count, seconds: started.duration(to: clock.now).inSeconds,
+            progress?(MigrationProgress(bytes: relayed.count, wireBytes: onWire.count, seconds: started.duration(to: clock.now).inSeconds,
                                         step: report.doing, done: report.done, total: report.total))
         }
         stopWatching = watch.follow(id, context: context, clock: clock)

@@ -16,6 +16,9 @@ extension XenContext {
     ///
     /// - Parameters:
     ///   - paused: leave the domain paused once it is here (`-p`).
+    ///   - compressed: the sender compresses what it sends (`xk migrate` to an xk receiver,
+    ///     MigrationCompression.swift); a stream zstd cannot decode is refused like any
+    ///     corrupt stream.
     ///   - timeout: the longest wait for the sender at each step (its header, the start of
     ///     the stream, GO).
     ///   - trustSender: build a config that reaches into this host (dom0 disks, scripts,
@@ -25,17 +28,30 @@ extension XenContext {
     /// - Returns: the domain's id and name once it runs here.
     /// - Throws: ``XenError``; nothing is left here then, unless the error names a domain
     ///   that could not be destroyed.
-    public func receiveMigration(over channel: MigrationChannel, paused: Bool = false, timeout: Duration = .seconds(60),
+    public func receiveMigration(over channel: MigrationChannel, paused: Bool = false, compressed: Bool = false,
+                                 timeout: Duration = .seconds(60),
                                  trustSender: Bool = false, policy: BuildPolicy = .fixed,
                                  stopRequested: @escaping () -> Bool = { false },
                                  log: @escaping (String) -> Void = { _ in }) throws(XenError) -> (id: DomainID, name: String) {
+        var feed: StreamDecompressFeed?
+        var plain = channel
+        if compressed {
+            guard let started = StreamDecompressFeed(from: channel.receiveFD) else {
+                throw XenError(code: .operationFailed, message: "migration receiver: cannot set up the decompression of the stream (no pipe, memory or thread)",
+                               hint: "nothing was built")
+            }
+            feed = started
+            plain = MigrationChannel(sendFD: channel.sendFD, receiveFD: started.readFD)
+        }
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused),
-                                            control: LiveDomainControl(context: self), transport: channel,
+                                            control: LiveDomainControl(context: self), transport: plain,
                                             timeout: timeout, trustSender: trustSender, policy: policy,
                                             stopRequested: stopRequested, log: log)
         // xl holds its build lock while it balloons and builds (the whole stream); so does xk.
         let outcome: MigrationReceiveOutcome
-        switch HostBuildLock.holding(for: policy, { driver.run() }) {
+        let held = HostBuildLock.holding(for: policy, { driver.run() })
+        let streamProblem = feed?.finish()
+        switch held {
         case .success(let ran): outcome = ran
         case .failure(let failure):
             throw XenError(code: .operationFailed, message: "migration receiver: cannot take xl's lock \(policy.lockfile ?? ""): \(failure.reason)",
@@ -44,7 +60,10 @@ extension XenContext {
         switch outcome {
         case .received:
             return (driver.id!, driver.machine.name)
-        case .failed(let error, _):
+        case .failed(var error, _):
+            if case .zstd(let failure)? = streamProblem {
+                error.message += " (the sender's compressed stream is corrupt: zstd says \"\(failure.reason)\")"
+            }
             throw error
         }
     }

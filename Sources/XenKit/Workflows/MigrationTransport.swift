@@ -16,12 +16,15 @@ enum TransportFailure: Error, Equatable, Sendable {
     /// Nothing came within the time limit.
     case timedOut
     case failed(SystemFailure)
+    /// zstd could not compress what was to be sent.
+    case compression(ZstdFailure)
 
     var text: String {
         switch self {
         case .ended: "the stream ended"
         case .timedOut: "nothing came in time"
         case .failed(let failure): failure.reason
+        case .compression(let failure): "cannot compress it: \(failure.reason)"
         }
     }
 }
@@ -49,6 +52,8 @@ extension MigrationTransport {
         case .failure(.ended): return .failed(StepFailure(problem: "the stream ended before \(message.what)"))
         case .failure(.failed(let cause)):
             return .failed(StepFailure(problem: "cannot read \(message.what): \(cause.reason)", errno: cause.errno))
+        case .failure(let other):
+            return .failed(StepFailure(problem: "cannot read \(message.what): \(other.text)"))
         }
     }
 
