@@ -68,6 +68,14 @@ struct MigrationLabTests {
             let result = try Lab.run(sender == "xk" ? Lab.xk : "xl", arguments, timeout: 600)
             #expect(result.status == 0, "\(sender) -> \(receiver): \(result)")
             if sender == "xk" { #expect(result.stdout.contains("downtime"), "\(result)") }
+            // Between xk ends the stream is compressed (zstd, level 1 by default), and says
+            // so; to xl's receiver it is xl's plain wire.
+            if (sender, receiver) == ("xk", "xk") {
+                let numbers = result.stdout.firstMatch(of: /(\d+) MiB sent as (\d+) MiB \(zstd level 1\)/)
+                let (raw, wire) = (Int(numbers?.1 ?? "") ?? 0, Int(numbers?.2 ?? "") ?? 0)
+                #expect(raw >= 100 && wire > 0 && wire * 2 < raw, "\(result)")
+            }
+            if (sender, receiver) == ("xk", "xl") { #expect(!result.stdout.contains("zstd"), "\(result)") }
             #expect(try Self.running() == ["lab-pvh"], "\(sender) -> \(receiver): \((try? Self.rows()) ?? [])")
             let now = try #require(try S.domid("lab-pvh"))
             #expect(now != domid, "\(sender) -> \(receiver): still domain \(domid)")
@@ -102,10 +110,13 @@ struct MigrationLabTests {
             ("stream cut", "head -c 20000000 | \(Self.receive)"),
             ("stream corrupt", "\(Lab.repository)/Scripts/lab/lib/corrupt-stream | \(Self.receive)"),
             ("ready lost", "\(Self.receive) | dd bs=1 count=54 status=none"),
+            // xk to xk, compressed: bits flipped inside the compressed stream.
+            ("compressed stream garbled", "\(Lab.repository)/Scripts/lab/lib/corrupt-compressed | \(Self.receive) --compressed"),
         ]
         for (label, transport) in cases {
             let uptime = Self.uptimes("lab-pvh").last ?? 0
-            let result = try Lab.run(Lab.xk, ["migrate", "-s", "", "lab-pvh", transport], timeout: 600)
+            let compress = transport.hasSuffix("--compressed") ? ["--compress", "1"] : []
+            let result = try Lab.run(Lab.xk, ["migrate", "-s", ""] + compress + ["lab-pvh", transport], timeout: 600)
             #expect(result.status == 1 && result.stderr.contains("runs here"), "\(label): \(result)")
             #expect(try L.eventually(30) { try Self.running() == ["lab-pvh"] }, "\(label): \((try? Self.rows()) ?? [])")
             #expect(try S.domid("lab-pvh") == before, "\(label): the source is not the one running")

@@ -72,6 +72,9 @@ import Musl
         }
         #expect(problem == nil)
         #expect(streamed.isSuccess)
+        // The stream's frame ended whole before GO was sent (the receiver waits for this
+        // before it says "ready").
+        #expect(MigrationChannel(sendFD: -1, receiveFD: feed.readFD, feed: feed).streamComplete(timeout: .seconds(30)).isSuccess)
         #expect(channel.send(MigrationMessage.permissionToGo.bytes).isSuccess)
         close(wire.write)
 
@@ -149,6 +152,44 @@ import Musl
         #expect(failure.reason.lowercased().contains("unknown frame descriptor"), "\(failure.reason)")
         close(wire.write)
         close(wire.read)
+    }
+
+    /// A byte garbled on the way inside incompressible data (which zstd stores as it is) is
+    /// caught by the frame's checksum: the plain side ends, and never with the whole stream.
+    @Test func aGarbledByteIsCaughtByTheChecksum() throws {
+        let sender = try Self.pipeEnds()
+        let compressed = Drain(sender.read)
+        let channel = try MigrationChannel(sendFD: sender.write, receiveFD: -1).compressing(level: 1)
+        let stream = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255) }
+        let (streamed, problem) = channel.relay { fd in
+            writeAll(fd, stream).mapError { LibxlFailure(code: -3, messages: ["\($0.reason)"]) }
+        }
+        #expect(streamed.isSuccess && problem == nil)
+        close(sender.write)
+        var wireBytes = compressed.result()
+        close(sender.read)
+        wireBytes[wireBytes.count / 3] ^= 0x40   // inside a block (their headers fall every 128 KiB + 3)
+
+        let wire = try Self.pipeEnds()
+        let feed = try #require(StreamDecompressFeed(from: wire.read))
+        let plain = Drain(feed.readFD)
+        // From a thread of its own: once the feed gives up, nobody reads the rest.
+        let writer = JoinableThread.start { [wireBytes] in
+            _ = writeAll(wire.write, wireBytes)
+            close(wire.write)
+        }
+        #expect(plain.result().count < stream.count)
+        guard case .failure(.compression) = feed.waitForFrameEnd(timeout: .seconds(30)) else {
+            Issue.record("the stream was taken as whole")
+            return
+        }
+        guard case .zstd(let failure)? = feed.finish() else {
+            Issue.record("the garbled byte went through")
+            return
+        }
+        #expect(failure.reason.contains("checksum"), "\(failure.reason)")
+        close(wire.read)   // the writer, if still there, fails (EPIPE)
+        writer?.join()
     }
 
     /// A frame header that asks for a window of 2^windowLog bytes, then one raw block.

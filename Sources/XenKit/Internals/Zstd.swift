@@ -51,9 +51,12 @@ struct ZstdCompressor: ~Copyable {
     init(level: Int) throws(ZstdFailure) {
         guard Self.levels.contains(level) else { throw ZstdFailure(reason: "level \(level) is not within \(Self.levels)") }
         guard let context = ZSTD_createCCtx() else { throw ZstdFailure(reason: "out of memory") }
-        if let failure = ZstdFailure.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level))) {
-            ZSTD_freeCCtx(context)
-            throw failure
+        // Each frame ends with a checksum of its content (xxh64), which the decoder checks.
+        for (parameter, value) in [(ZSTD_c_compressionLevel, Int32(level)), (ZSTD_c_checksumFlag, 1)] {
+            if let failure = ZstdFailure.check(ZSTD_CCtx_setParameter(context, parameter, value)) {
+                ZSTD_freeCCtx(context)
+                throw failure
+            }
         }
         self.context = context
         scratch = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
@@ -95,6 +98,9 @@ struct ZstdDecompressor: ~Copyable {
 
     private let context: OpaquePointer
     private var scratch: [UInt8]
+    /// Whether all that was decoded so far ends a frame (its checksum checked): true before
+    /// the first byte, false inside a frame.
+    private(set) var atFrameEnd = true
 
     init() throws(ZstdFailure) {
         guard let context = ZSTD_createDCtx() else { throw ZstdFailure(reason: "out of memory") }
@@ -129,7 +135,10 @@ struct ZstdDecompressor: ~Copyable {
             }
             if let failure = ZstdFailure.check(result) { throw failure }
             // A full output buffer may mean zstd holds more: call again even with no input.
-            if source.pos == source.size && !full { return true }
+            if source.pos == source.size && !full {
+                atFrameEnd = result == 0   // 0: a frame was decoded, checked and handed out whole
+                return true
+            }
         }
     }
 }

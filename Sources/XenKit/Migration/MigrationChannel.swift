@@ -51,15 +51,22 @@ public struct MigrationChannel: Sendable, MigrationTransport {
     let onWire = ByteCounter()
     /// Compresses all that is sent, between two xk ends (MigrationCompression.swift).
     let compressor: StreamCompressor?
+    /// Decompresses what `receiveFD` gives (whose bytes it writes there).
+    let feed: StreamDecompressFeed?
 
     public init(sendFD: Int32, receiveFD: Int32) {
         self.init(sendFD: sendFD, receiveFD: receiveFD, compressor: nil)
     }
 
-    init(sendFD: Int32, receiveFD: Int32, compressor: StreamCompressor?) {
+    init(sendFD: Int32, receiveFD: Int32, compressor: StreamCompressor? = nil, feed: StreamDecompressFeed? = nil) {
         self.sendFD = sendFD
         self.receiveFD = receiveFD
         self.compressor = compressor
+        self.feed = feed
+    }
+
+    func streamComplete(timeout: Duration) -> Result<Void, TransportFailure> {
+        feed?.waitForFrameEnd(timeout: timeout) ?? .success(())
     }
 
     /// The same descriptors, with everything sent compressed at zstd `level`
@@ -104,8 +111,8 @@ public struct MigrationChannel: Sendable, MigrationTransport {
 
     func send(_ bytes: [UInt8]) -> Result<Void, TransportFailure> {
         guard let compressor else { return writeAll(sendFD, bytes).mapError { .failed($0) } }
-        // Flushed: the receiver decodes the whole message before it answers.
-        switch bytes.withUnsafeBytes({ compressor.write($0, .flush, to: sendFD) }) {
+        // A frame of its own: the receiver decodes (and checks) the whole message before it answers.
+        switch bytes.withUnsafeBytes({ compressor.write($0, .end, to: sendFD) }) {
         case .success: return .success(())
         case .failure(.system(let failure)): return .failure(.failed(failure))
         case .failure(.zstd(let failure)): return .failure(.compression(failure))

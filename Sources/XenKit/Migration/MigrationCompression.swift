@@ -2,10 +2,12 @@
 // migrate-receive --compressed`).
 //
 // What is compressed: everything the sender sends after the receiver's banner (xl's header
-// and config, the libxl stream, GO) is one zstd stream, flushed at the end of each message so
-// that the receiver can read every message whole as soon as it is sent. The receiver's few
-// answers (banner, "ready", the report) stay plain. xl's wire (to `xl migrate-receive`, from
-// `xl migrate`) is never compressed.
+// and config, the libxl stream, GO), each as a zstd frame of its own, so that the receiver
+// can read every message whole as soon as it is sent. Each frame ends with a checksum of its
+// content, so a stream garbled on the way fails at the end of its frame at the latest, before
+// the receiver can read GO: it then destroys its copy and the sender resumes the domain. The
+// receiver's few answers (banner, "ready", the report) stay plain. xl's wire (to `xl
+// migrate-receive`, from `xl migrate`) is never compressed.
 //
 // Why the receiver decompresses into a pipe: libxl reads the stream itself, from a descriptor.
 // A thread of ours reads the compressed bytes, decompresses them and writes them into a pipe
@@ -81,6 +83,9 @@ final class StreamDecompressFeed: Sendable {
     private let wake: (read: Int32, write: Int32)
     private let problem = Mutex<CompressedStreamFailure?>(nil)
     private let received = ByteCounter()
+    /// Whether what was decoded so far ends a frame; whether the thread has ended.
+    private let atFrameEnd = Atomic<Bool>(true)
+    private let ended = Atomic<Bool>(false)
     private let thread = Mutex<JoinableThread?>(nil)
 
     /// Nil when no pipe, decoder or thread can be had.
@@ -136,6 +141,7 @@ final class StreamDecompressFeed: Sendable {
                     return .failure(error)
                 }
             }
+            atFrameEnd.store(decoder.value.atFrameEnd, ordering: .releasing)
             switch decoded {
             case .success(true): continue
             case .success(false): failure = writeFailure.map { .system($0) }
@@ -145,6 +151,30 @@ final class StreamDecompressFeed: Sendable {
         }
         close(writeFD)   // the reader now sees the stream end where the good bytes end
         problem.withLock { $0 = failure }
+        ended.store(true, ordering: .releasing)
+    }
+
+    /// Waits until all the sender sent so far has been decoded to the end of its frame, and
+    /// the frame's checksum checked: once libxl has read the whole domain, the rest of the
+    /// stream's frame (its checksum) must come before the receiver says "ready".
+    func waitForFrameEnd(timeout: Duration) -> Result<Void, TransportFailure> {
+        let deadline = MonotonicSeconds.now() + timeout.inSeconds
+        while true {
+            if let failure = problem.withLock({ $0 }) {
+                switch failure {
+                case .zstd(let zstd): return .failure(.compression(zstd))
+                case .system(let system): return .failure(.failed(system))
+                }
+            }
+            if atFrameEnd.load(ordering: .acquiring) { return .success(()) }
+            if ended.load(ordering: .acquiring) {
+                // The thread may have stored its problem just now.
+                if problem.withLock({ $0 }) != nil { continue }
+                return .failure(.ended)
+            }
+            if MonotonicSeconds.now() >= deadline { return .failure(.timedOut) }
+            usleep(5_000)
+        }
     }
 
     /// Stops reading and waits for the thread. The problem with the stream, if it had one:

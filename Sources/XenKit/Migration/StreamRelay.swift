@@ -104,8 +104,8 @@ final class StreamRelay: Sendable {
         self.failure.withLock { $0 = failure }
     }
 
-    /// Reads the stream and writes it compressed, flushed at its end so that the receiver
-    /// can decode all of it before it answers.
+    /// Reads the stream and writes it compressed, as one frame ended (and checksummed) with
+    /// the stream, so that the receiver can decode all of it before it answers.
     private func compressing(with compressor: StreamCompressor) {
         var buffer = [UInt8](repeating: 0, count: 1 << 18)
         var failure: CompressedStreamFailure?
@@ -114,7 +114,7 @@ final class StreamRelay: Sendable {
             if n < 0 && errno == EINTR { continue }
             if n < 0 { failure = .system(.last); break }
             let written = buffer.withUnsafeBytes { raw in
-                compressor.write(UnsafeRawBufferPointer(rebasing: raw[..<n]), n == 0 ? .flush : .none, to: destination, counter: onWire)
+                compressor.write(UnsafeRawBufferPointer(rebasing: raw[..<n]), n == 0 ? .end : .none, to: destination, counter: onWire)
             }
             if case .failure(let problem) = written { failure = problem; break }
             if n == 0 { break }

@@ -41,7 +41,7 @@ extension XenContext {
                                hint: "nothing was built")
             }
             feed = started
-            plain = MigrationChannel(sendFD: channel.sendFD, receiveFD: started.readFD)
+            plain = MigrationChannel(sendFD: channel.sendFD, receiveFD: started.readFD, feed: started)
         }
         var driver = MigrationReceiveDriver(machine: MigrationReceiveWorkflow(paused: paused),
                                             control: LiveDomainControl(context: self), transport: plain,
@@ -61,7 +61,7 @@ extension XenContext {
         case .received:
             return (driver.id!, driver.machine.name)
         case .failed(var error, _):
-            if case .zstd(let failure)? = streamProblem {
+            if case .zstd(let failure)? = streamProblem, !error.message.contains("zstd") {
                 error.message += " (the sender's compressed stream is corrupt: zstd says \"\(failure.reason)\")"
             }
             throw error

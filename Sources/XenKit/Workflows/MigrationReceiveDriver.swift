@@ -84,6 +84,11 @@ struct MigrationReceiveDriver<Transport: MigrationTransport>: ~Copyable {
             switch built {
             case .success(let newID):
                 id = newID
+                // libxl has what it needs; a compressed stream must also end whole (its
+                // checksum), or what was built is not the sender's domain.
+                if case .failure(let failure) = transport.streamComplete(timeout: timeout) {
+                    return .halfBuilt(StepFailure(problem: "the stream of domain '\(machine.name)' did not end whole: \(failure.text)"), newID)
+                }
                 log("migration target: Transfer complete, requesting permission to start domain.")
                 return .done
             case .failure(let failure):

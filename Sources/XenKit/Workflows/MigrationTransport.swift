@@ -16,7 +16,7 @@ enum TransportFailure: Error, Equatable, Sendable {
     /// Nothing came within the time limit.
     case timedOut
     case failed(SystemFailure)
-    /// zstd could not compress what was to be sent.
+    /// zstd could not compress what was to be sent, or decode what came.
     case compression(ZstdFailure)
 
     var text: String {
@@ -24,7 +24,7 @@ enum TransportFailure: Error, Equatable, Sendable {
         case .ended: "the stream ended"
         case .timedOut: "nothing came in time"
         case .failed(let failure): failure.reason
-        case .compression(let failure): "cannot compress it: \(failure.reason)"
+        case .compression(let failure): "zstd: \(failure.reason)"
         }
     }
 }
@@ -40,6 +40,10 @@ protocol MigrationTransport {
     var receiveDescriptor: Int32 { get }
     /// The next `count` bytes, left in the stream for libxl to read.
     func peek(_ count: Int, timeout: Duration) -> Result<[UInt8], TransportFailure>
+    /// Once libxl has read the domain: whether the stream was whole. A compressed stream's
+    /// frame must end with its checksum (MigrationCompression.swift); a plain one has
+    /// nothing more to check.
+    func streamComplete(timeout: Duration) -> Result<Void, TransportFailure>
 }
 
 extension MigrationTransport {

@@ -81,6 +81,15 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
     func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) {
         (body(6), nil)
     }
+
+    /// A compressed stream whose checksum fails after libxl read it all, or that stops there.
+    func streamComplete(timeout: Duration) -> Result<Void, TransportFailure> {
+        switch host.fault("streamComplete") {
+        case .error: .failure(.compression(ZstdFailure(reason: "Restored data doesn't match checksum")))
+        case .partial: .failure(.timedOut)
+        default: .success(())
+        }
+    }
 }
 
 /// Every fault at every step of `xk migrate-receive`, one at a time and in pairs, against a
@@ -197,6 +206,22 @@ final class ScriptedSender: MigrationTransport, @unchecked Sendable {
             } else {
                 #expect(outcome == .received(paused: false), "signal@\(index): \(outcome)")
             }
+        }
+    }
+
+    /// A compressed stream whose frame does not end whole (its checksum fails, or the rest
+    /// never comes) after libxl built the domain: what was built goes, "ready" is never
+    /// sent, and the sender resumes its own.
+    @Test func aCompressedStreamThatDoesNotEndWholeDestroysWhatWasBuilt() {
+        let calls = Self.run().0.calls
+        let check = calls.firstIndex(of: "streamComplete")!
+        #expect(calls[check - 1] == "createRestore", "\(calls)")
+        for fault in [Fault.error, .partial] {
+            let (host, peer, outcome) = Self.run(faults: [check: fault])
+            guard case .failed(let error, nil) = outcome else { Issue.record("\(fault): \(outcome)"); continue }
+            #expect(error.message.contains("did not end whole") && error.message.contains(fault == .error ? "checksum" : "in time"), "\(error)")
+            #expect(host.domains.values.allSatisfy { $0.state == .gone }, "\(host.domains)")
+            #expect(peer.copy == .running, "the sender's copy is \(peer.copy)")
         }
     }
 

@@ -81,6 +81,7 @@ final class ScriptedReceiver: MigrationTransport, @unchecked Sendable {
     }
 
     func peek(_ count: Int, timeout: Duration) -> Result<[UInt8], TransportFailure> { .failure(.ended) }
+    func streamComplete(timeout: Duration) -> Result<Void, TransportFailure> { .success(()) }
 
     /// The receiver gives up (its GO wait ran out, or the sender went away): its copy goes.
     func senderGone() {
@@ -255,4 +256,5 @@ struct SilentAfterStream: MigrationTransport {
     }
     func relay(_ body: (Int32) -> Result<Void, LibxlFailure>) -> (Result<Void, LibxlFailure>, relayProblem: String?) { inner.relay(body) }
     func peek(_ count: Int, timeout: Duration) -> Result<[UInt8], TransportFailure> { .failure(.ended) }
+    func streamComplete(timeout: Duration) -> Result<Void, TransportFailure> { .success(()) }
 }
