@@ -96,6 +96,7 @@ public struct XK: ParsableCommand {
     /// Parses a command line as xl takes it: xl's global options before the subcommand
     /// (LeadingOptions.swift), then the subcommand's own.
     static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        if let quick = QuickCommand.command(for: arguments) { return quick }   // QuickCommands.swift
         do {
             return try parseAsRoot(try LeadingOptions.rewrite(arguments))
         } catch let refusal as LeadingOptions.Refusal {
@@ -106,8 +107,13 @@ public struct XK: ParsableCommand {
     /// Parses the command line, runs the subcommand, and exits with a status scripts can rely on.
     public static func main(_ arguments: [String]? = nil) -> Never {
         InheritedSignals.reset()   // before libxl starts a device model that would inherit them
+        let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if QuickCommand.isVersion(arguments) {
+            print(version)   // what the parser prints for --version, without its start-up
+            Self.exitProcess(0)
+        }
         do {
-            var command = try parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
+            var command = try parse(arguments)
             if let asyncCommand = command as? any AsyncParsableCommand {
                 try runBlocking(asyncCommand)
             } else {
