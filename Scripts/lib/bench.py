@@ -113,6 +113,58 @@ def resize_rounds(xk, rounds):
     return rows
 
 
+def pause_rounds(xk, rounds):
+    """pause and unpause of a running lab-pv guest, xl and xk in turn (each tool undoes its
+    own pause, untimed, before the next round)."""
+    cfg = "DomainConfigs/lab-pv.cfg"
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    run_once(["xl", "create", "-q", cfg])
+    times = {("xl", "pause"): [], ("xk", "pause"): [], ("xl", "unpause"): [], ("xk", "unpause"): []}
+    run_once(["xl", "pause", "lab-pv"])   # warm both
+    run_once([xk, "unpause", "lab-pv"])
+    for _ in range(rounds):
+        for tool, binary in (("xl", "xl"), ("xk", xk)):
+            for verb in ("pause", "unpause"):
+                t, _ = run_once([binary, verb, "lab-pv"])
+                times[(tool, verb)].append(t)
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    rows = []
+    for verb in ("pause", "unpause"):
+        xl_t, xk_t = times[("xl", verb)], times[("xk", verb)]
+        rows.append({"case": verb, "rounds": rounds,
+                     "xl_median_ms": statistics.median(xl_t) * 1000, "xk_median_ms": statistics.median(xk_t) * 1000,
+                     "xl_p90_ms": percentile(xl_t, 0.9) * 1000, "xk_p90_ms": percentile(xk_t, 0.9) * 1000,
+                     "xl_rss_kib": 0, "xk_rss_kib": 0})
+        rows[-1]["ratio"] = rows[-1]["xk_median_ms"] / rows[-1]["xl_median_ms"]
+    return rows
+
+
+def instruction_counts(xk):
+    """Instructions each short command runs, xl and xk, counted by callgrind in this dom0
+    (repeatable, unlike times under TCG). pause and unpause act on a running lab-pv."""
+    cfg = "DomainConfigs/lab-pv.cfg"
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    run_once(["xl", "create", "-q", cfg])
+    pairs = [("list", ["xl", "list"], [xk, "list"]), ("info", ["xl", "info"], [xk, "info"]),
+             ("pause", ["xl", "pause", "lab-pv"], [xk, "pause", "lab-pv"]),
+             ("unpause", ["xl", "unpause", "lab-pv"], [xk, "unpause", "lab-pv"]),
+             ("xk --version", None, [xk, "--version"])]
+    counts = []
+    for name, xl_argv, xk_argv in pairs:
+        found = []
+        for argv in (xl_argv, xk_argv):
+            if argv is None:
+                found.append(None)
+                continue
+            out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv,
+                                 capture_output=True, text=True)
+            total = [line.split()[-1] for line in out.stderr.splitlines() if "Collected :" in line]
+            found.append(int(total[0]) if total else None)
+        counts.append((name, found[0], found[1]))
+    subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
+    return counts
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -127,6 +179,9 @@ def main():
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--move-only", action="store_true",
                         help="only save, restore and migrate (rounds: --lifecycle-rounds)")
+    parser.add_argument("--short-only", action="store_true",
+                        help="only the short commands (list, info, create, destroy, pause, unpause) and"
+                             " their instruction counts")
     args = parser.parse_args()
 
     subprocess.run(["xl", "destroy", "lab-pv"], stderr=subprocess.DEVNULL)
@@ -167,11 +222,15 @@ def main():
         row["ratio"] = row["xk_median_ms"] / row["xl_median_ms"]
         results.append(row)
     if not args.move_only:
+        results += pause_rounds(args.xk, args.rounds)
+    if not args.move_only and not args.short_only:
         results += resize_rounds(args.xk, args.lifecycle_rounds)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import bench_move
-    results += bench_move.save_restore_rounds(args.xk, args.lifecycle_rounds)
-    results += bench_move.migrate_rounds(args.xk, args.lifecycle_rounds)
+    if not args.short_only:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench_move
+        results += bench_move.save_restore_rounds(args.xk, args.lifecycle_rounds)
+        results += bench_move.migrate_rounds(args.xk, args.lifecycle_rounds)
+    counts = [] if args.move_only else instruction_counts(args.xk)
 
     print(f"{'case':<20} {'xl ms':>9} {'xk ms':>9} {'xk/xl':>6} {'xl p90':>8} {'xk p90':>8}"
           f" {'xl RSS KiB':>11} {'xk RSS KiB':>11}")
@@ -183,6 +242,11 @@ def main():
           " mem-set, vcpu-set, save and restore of DomainConfigs/lab-pv.cfg and migrate of lab-pvh.cfg, in one boot of the lab; xk/xl below 1 means xk"
           " is faster; 'until done' runs until the guest has acted: xk --wait, xl polled with xl list;"
           " RSS 0 = not measured)")
+    if counts:
+        print(f"{'instructions':<20} {'xl':>11} {'xk':>11} {'xk/xl':>6}   (callgrind, in this dom0)")
+        for name, xl_count, xk_count in counts:
+            ratio = f"{xk_count / xl_count:6.2f}" if xl_count and xk_count else f"{'-':>6}"
+            print(f"{name:<20} {xl_count or '-':>11} {xk_count or '-':>11} {ratio}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
