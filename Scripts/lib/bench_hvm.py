@@ -61,27 +61,7 @@ def boot_guest():
 
 
 def migrate_rounds(xk, rounds):
-    poller = bench_move.DomainPoller()
-    bindir = os.path.dirname(xk)
-    walls = {"xl": [], "xk": []}
-    downs = {"xl": [], "xk": []}
-    for _ in range(rounds):
-        for tool in ("xl", "xk"):
-            source = domid(NAME)
-            if tool == "xl":
-                command = ["xl", "migrate", "-s", "env", NAME, "X=1"]
-            else:
-                command = [xk, "migrate", "-e", "-s", "env", NAME, f"PATH={bindir}:{os.environ['PATH']}"]
-            wall, down = bench_move.downtime_during(poller, source, command)
-            walls[tool].append(wall)
-            if down is not None:
-                downs[tool].append(down)
-            time.sleep(3)
-    rows = [row("migrate (lab-hvm)", walls["xl"], walls["xk"], "total, to the same host through a pipe")]
-    if downs["xl"] and downs["xk"]:
-        rows.append(row("  downtime", downs["xl"], downs["xk"],
-                        f"seen by a 1 ms libxenctrl poller, {len(downs['xl'])}/{len(downs['xk'])} rounds caught"))
-    return rows
+    return bench_move.local_migrations(xk, NAME, rounds, bench_move.DomainPoller(), settle=3)
 
 
 def main():

@@ -130,31 +130,42 @@ def save_restore_loop(xk, name, rounds, settle=0):
     return rows
 
 
-def migrate_rounds(xk, rounds):
-    """lab-pvh live-migrated to this same host through a pipe: xl to xl, then xk to xk, in
-    turn. Total time is the sender's wall time; downtime is the poller's."""
-    poller = DomainPoller()
+def local_migrations(xk, name, rounds, poller, settle):
+    """`name` live-migrated to this same host through a pipe, again and again: xl to xl, xk to
+    xk on xl's plain wire (--no-compress) and xk to xk compressed (its default), in turn.
+    Total time is the sender's wall time; downtime is the poller's. Rows: xk compressed against
+    xl, then xk plain against xl, then xk compressed against xk plain."""
     bindir = os.path.dirname(xk)
-    subprocess.run(["xl", "destroy", "lab-pvh"], stderr=subprocess.DEVNULL)
-    timed(["xl", "create", "-q", "DomainConfigs/lab-pvh.cfg"])
-    time.sleep(15)
-    walls = {"xl": [], "xk": []}
-    downs = {"xl": [], "xk": []}
+    path = f"PATH={bindir}:{os.environ['PATH']}"
+    commands = {
+        "xl": ["xl", "migrate", "-s", "env", name, "X=1"],
+        "xk": [xk, "migrate", "-e", "-s", "env", name, path],
+        "xk plain": [xk, "migrate", "-e", "--no-compress", "-s", "env", name, path],
+    }
+    walls = {tool: [] for tool in commands}
+    downs = {tool: [] for tool in commands}
     for _ in range(rounds):
-        for tool in ("xl", "xk"):
-            source = domid("lab-pvh")
-            if tool == "xl":
-                command = ["xl", "migrate", "-s", "env", "lab-pvh", "X=1"]
-            else:
-                command = [xk, "migrate", "-e", "-s", "env", "lab-pvh", f"PATH={bindir}:{os.environ['PATH']}"]
-            wall, down = downtime_during(poller, source, command)
+        for tool, command in commands.items():
+            wall, down = downtime_during(poller, domid(name), command)
             walls[tool].append(wall)
             if down is not None:
                 downs[tool].append(down)
-            time.sleep(2)
+            time.sleep(settle)
+    rows = [row(f"migrate ({name})", walls["xl"], walls["xk"], "total, to the same host through a pipe, xk compressed"),
+            row("  xk --no-compress", walls["xl"], walls["xk plain"], "total, xk on xl's plain wire"),
+            row("  compressed/plain", walls["xk plain"], walls["xk"], "xk against xk: what compression costs or saves here")]
+    if downs["xl"] and downs["xk"] and downs["xk plain"]:
+        caught = "/".join(str(len(downs[t])) for t in commands)
+        rows.append(row("  downtime", downs["xl"], downs["xk"], f"xk compressed; seen by a 1 ms libxenctrl poller, {caught} rounds caught"))
+        rows.append(row("  downtime, plain", downs["xl"], downs["xk plain"], "xk --no-compress"))
+    return rows
+
+
+def migrate_rounds(xk, rounds):
+    """lab-pvh live-migrated to this same host through a pipe (local_migrations)."""
     subprocess.run(["xl", "destroy", "lab-pvh"], stderr=subprocess.DEVNULL)
-    rows = [row("migrate (lab-pvh)", walls["xl"], walls["xk"], "total, to the same host through a pipe")]
-    if downs["xl"] and downs["xk"]:
-        rows.append(row("  downtime", downs["xl"], downs["xk"],
-                        f"seen by a 1 ms libxenctrl poller, {len(downs['xl'])}/{len(downs['xk'])} rounds caught"))
+    timed(["xl", "create", "-q", "DomainConfigs/lab-pvh.cfg"])
+    time.sleep(15)
+    rows = local_migrations(xk, "lab-pvh", rounds, DomainPoller(), settle=2)
+    subprocess.run(["xl", "destroy", "lab-pvh"], stderr=subprocess.DEVNULL)
     return rows

@@ -8,7 +8,7 @@ import Testing
 @Suite struct QuickCommandsTests {
     static let recognised: [[String]] = [
         ["list"], ["info"], ["pause", "web"], ["unpause", "7"], ["destroy", "web"], ["destroy", "0"],
-        ["pause", "name with spaces"],
+        ["pause", "name with spaces"], ["watch", "12"],
     ]
 
     /// What a command value holds, property by property, as Swift prints it: each of the
@@ -28,7 +28,7 @@ import Testing
         ["list", "--json"], ["list", "web"], ["list", "-l"], ["info", "-n"], ["info", "xen_version"],
         ["pause"], ["pause", "-x"], ["pause", "--help"], ["pause", "a", "b"], ["destroy", "-f", "web"],
         ["-v", "list"], ["-t", "pause", "web"], ["help"], ["create", "web.cfg"], [], ["list", "--", "web"],
-        ["--version", "list"], ["migrate", "web"],
+        ["--version", "list"], ["migrate", "web"], ["watch", "-v", "12"],
     ]) func everyOtherLineGoesToTheParser(line: [String]) {
         #expect(QuickCommand.command(for: line) == nil, "\(line)")
         #expect(!QuickCommand.isVersion(line))
