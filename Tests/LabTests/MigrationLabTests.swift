@@ -59,7 +59,8 @@ struct MigrationLabTests {
         for (sender, receiver) in [("xk", "xk"), ("xk", "xl"), ("xl", "xk")] {
             let uptime = Self.uptimes("lab-pvh").max() ?? 0
             let arguments: [String] = switch (sender, receiver) {
-            case ("xk", "xk"): ["migrate", "-s", "env", "lab-pvh", Self.path]
+            // Compressed as between two hosts (to this same host xk sends it plain unless asked).
+            case ("xk", "xk"): ["migrate", "--compress", "1", "-s", "env", "lab-pvh", Self.path]
             case ("xk", _): ["migrate", "--receiver", "xl", "-s", "env", "lab-pvh", "X=1"]
             // xl's own rune, with xk installed as xl on the receiving side: "xl -t -v
             // migrate-receive" (xl's global options before the subcommand).

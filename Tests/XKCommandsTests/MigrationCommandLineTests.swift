@@ -11,7 +11,7 @@ import XenKit
 
     @Test func theReceiverIsStartedAsXlStartsIt() throws {
         #expect(try rune("web", "host2") == "exec ssh host2 xk migrate-receive --trust-sender --compressed")
-        #expect(try rune("-s", "env", "web", "X=1") == "exec env X=1 xk migrate-receive --trust-sender --compressed")
+        #expect(try rune("-s", "env", "web", "X=1") == "exec env X=1 xk migrate-receive --trust-sender")
         #expect(try rune("-s", "ssh -p 2222", "-e", "-p", "--debug", "web", "host2")
                 == "exec ssh -p 2222 host2 xk migrate-receive --trust-sender --compressed -e -d -p")
         // xl's receiver has no --trust-sender (and no policy): it is not given one.
@@ -58,6 +58,14 @@ import XenKit
         #expect(try plain.rune == "exec ssh host2 xk migrate-receive --trust-sender")
         #expect(try command("--receiver", "xl", "web", "host2").compressionLevel == nil)
         #expect(try command("-s", "", "web", "ssh h xk migrate-receive").compressionLevel == nil)
+        // Only across a network: to this same host, bytes cost nothing and zstd costs CPU.
+        #expect(try command("-s", "ssh -p 2222", "web", "root@host2").compressionLevel == 1)
+        #expect(try command("-s", "/usr/bin/ssh", "web", "host2").compressionLevel == 1)
+        for host in ["localhost", "LOCALHOST", "root@localhost", "127.0.0.1", "::1", "localhost.localdomain"] {
+            #expect(try command("web", host).compressionLevel == nil, "\(host)")
+        }
+        #expect(try command("-s", "env", "web", "X=1").compressionLevel == nil)
+        #expect(try command("-s", "env", "--compress", "1", "web", "X=1").rune == "exec env X=1 xk migrate-receive --trust-sender --compressed")
         #expect(try command("-s", "", "--compress", "1", "web", "ssh h xk migrate-receive --compressed").compressionLevel == 1)
         for (arguments, says) in [(["--compress", "0"], "from 1 to 19"), (["--compress", "20"], "from 1 to 19"),
                                   (["--compress", "3", "--receiver", "xl"], "xl's plain stream only"),
