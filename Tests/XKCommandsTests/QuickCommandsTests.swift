@@ -8,7 +8,7 @@ import Testing
 @Suite struct QuickCommandsTests {
     static let recognised: [[String]] = [
         ["list"], ["info"], ["pause", "web"], ["unpause", "7"], ["destroy", "web"], ["destroy", "0"],
-        ["pause", "name with spaces"], ["watch", "12"],
+        ["pause", "name with spaces"], ["watch", "12"], ["list", "--json"], ["info", "--json"],
     ]
 
     /// What a command value holds, property by property, as Swift prints it: each of the
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ["list", "--json"], ["list", "web"], ["list", "-l"], ["info", "-n"], ["info", "xen_version"],
+        ["list", "--json", "web"], ["list", "web"], ["list", "-l"], ["pause", "--json"], ["list", "--json=1"], ["info", "-n"], ["info", "xen_version"],
         ["pause"], ["pause", "-x"], ["pause", "--help"], ["pause", "a", "b"], ["destroy", "-f", "web"],
         ["-v", "list"], ["-t", "pause", "web"], ["help"], ["create", "web.cfg"], [], ["list", "--", "web"],
         ["--version", "list"], ["migrate", "web"], ["watch", "-v", "12"],
