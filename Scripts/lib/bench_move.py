@@ -42,35 +42,41 @@ class DomainPoller:
             first = domid + 1
 
 
-def downtime_during(poller, source, command):
-    """Runs command while watching: returns (wall seconds, downtime seconds or None)."""
+def downtime_during(poller, source, command, until="running"):
+    """Runs command while watching: returns (wall seconds, downtime seconds or None, stdout).
+    The downtime starts when the source is first seen shut down (suspended) and ends when a new
+    domain is first seen running unpaused (until="running", one host) or when the source is
+    gone (until="source gone", for a receiver on another host, which cannot be seen here)."""
     marks = {}
     stop = threading.Event()
 
     def watch():
         while not stop.is_set():
             now = time.perf_counter()
-            for domid, flags in poller.domains():
-                if domid == source and flags & XEN_DOMINF_shutdown and "stopped" not in marks:
-                    marks["stopped"] = now
-                if domid not in (0, source) and not flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown) \
-                        and "stopped" in marks and "running" not in marks:
-                    marks["running"] = now
+            domains = poller.domains()
+            flags = dict(domains).get(source)
+            if flags is not None and flags & XEN_DOMINF_shutdown and "stopped" not in marks:
+                marks["stopped"] = now
+            if "stopped" in marks and "end" not in marks:
+                if until == "source gone" and flags is None:
+                    marks["end"] = now
+                if until == "running" and any(domid not in (0, source) and not f & (XEN_DOMINF_paused | XEN_DOMINF_shutdown)
+                                              for domid, f in domains):
+                    marks["end"] = now
             time.sleep(0.001)
 
     thread = threading.Thread(target=watch)
     thread.start()
     start = time.perf_counter()
-    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     time.sleep(0.2)
     stop.set()
     thread.join()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} failed: {proc.stderr.decode(errors='replace').strip()}")
-    if "stopped" in marks and "running" in marks:
-        return wall, marks["running"] - marks["stopped"]
-    return wall, None
+    down = marks["end"] - marks["stopped"] if "stopped" in marks and "end" in marks else None
+    return wall, down, proc.stdout.decode(errors="replace")
 
 
 def domid(name):
@@ -146,7 +152,7 @@ def local_migrations(xk, name, rounds, poller, settle):
     downs = {tool: [] for tool in commands}
     for _ in range(rounds):
         for tool, command in commands.items():
-            wall, down = downtime_during(poller, domid(name), command)
+            wall, down, _ = downtime_during(poller, domid(name), command)
             walls[tool].append(wall)
             if down is not None:
                 downs[tool].append(down)

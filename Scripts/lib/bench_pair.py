@@ -15,12 +15,11 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_move  # noqa: E402
-from bench_move import XEN_DOMINF_shutdown, domid  # noqa: E402
+from bench_move import domid  # noqa: E402
 
 MODES = ("xl", "xk plain", "xk zstd-1")
 
@@ -34,32 +33,8 @@ def command(mode, xk, guest, peer):
 
 def timed_migration(poller, source, argv):
     """(wall s, downtime s or None, xk's JSON or None)"""
-    marks = {}
-    stop = threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            now = time.perf_counter()
-            flags = dict(poller.domains()).get(source)
-            if flags is not None and flags & XEN_DOMINF_shutdown and "stopped" not in marks:
-                marks["stopped"] = now
-            if flags is None and "stopped" in marks and "gone" not in marks:
-                marks["gone"] = now
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=watch)
-    thread.start()
-    start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    time.sleep(0.3)
-    stop.set()
-    thread.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(argv)} failed: {proc.stderr.strip()}")
-    report = json.loads(proc.stdout) if argv[0] != "xl" else None
-    down = marks["gone"] - marks["stopped"] if "stopped" in marks and "gone" in marks else None
-    return wall, down, report
+    wall, down, out = bench_move.downtime_during(poller, source, argv, until="source gone")
+    return wall, down, json.loads(out) if argv[0] != "xl" else None
 
 
 def runs_here(guest):

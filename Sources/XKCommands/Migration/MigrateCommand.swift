@@ -79,14 +79,7 @@ struct MigrateCommand: ParsableCommand {
     var compressionLevel: Int? {
         if noCompress { return nil }
         if let compress { return compress }
-        return receiverIsXK && Self.crossesANetwork(sshCommand: sshCommand, host: host) ? 1 : nil
-    }
-
-    /// Whether the receiver is reached through ssh on a host other than this one.
-    static func crossesANetwork(sshCommand: String, host: String) -> Bool {
-        guard let program = sshCommand.split(separator: " ").first?.split(separator: "/").last, program == "ssh" else { return false }
-        let name = (host.split(separator: "@").last.map(String.init) ?? host).lowercased()
-        return !(name == "localhost" || name.hasPrefix("localhost.") || name.hasPrefix("127.") || name == "::1" || name == "[::1]")
+        return receiverIsXK && MigrationRune.crossesANetwork(sshCommand: sshCommand, host: host) ? 1 : nil
     }
 
     /// The shell command that starts the receiver, as xl builds it but with HOST quoted.

@@ -92,35 +92,29 @@ extension InfoCommand {
     }
 }
 
-extension PauseCommand {
-    init(global: GlobalOptions, domain: String) {
-        self.init()
-        self.global = global
-        self.domain = domain
-    }
+/// A command whose only operand is a domain: set its global options and the domain, and
+/// every other property (DestroyCommand's -f) to what the parser gives when it is absent.
+protocol DomainOperandCommand: ParsableCommand {
+    var global: GlobalOptions { get set }
+    var domain: String { get set }
+    /// Sets the command's other properties to their defaults.
+    mutating func setDefaults()
 }
 
-extension UnpauseCommand {
+extension DomainOperandCommand {
     init(global: GlobalOptions, domain: String) {
         self.init()
         self.global = global
         self.domain = domain
+        setDefaults()
     }
+
+    mutating func setDefaults() {}
 }
 
-extension DestroyCommand {
-    init(global: GlobalOptions, domain: String) {
-        self.init()
-        self.global = global
-        force = false
-        self.domain = domain
-    }
-}
-
-extension WatchCommand {
-    init(global: GlobalOptions, domain: String) {
-        self.init()
-        self.global = global
-        self.domain = domain
-    }
+extension PauseCommand: DomainOperandCommand {}
+extension UnpauseCommand: DomainOperandCommand {}
+extension WatchCommand: DomainOperandCommand {}
+extension DestroyCommand: DomainOperandCommand {
+    mutating func setDefaults() { force = false }
 }

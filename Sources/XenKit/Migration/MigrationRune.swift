@@ -69,4 +69,13 @@ public enum MigrationRune {
         return (["exec", sshCommand, ShellWord.quoted(host), ShellWord.quoted(receiver), "migrate-receive"]
             + receiverFlags.map(ShellWord.quoted)).joined(separator: " ")
     }
+
+    /// Whether `sshCommand` reaches `host` through ssh on a host other than this one: where
+    /// `xk migrate` compresses by default (bytes cost time on a network, nothing through a
+    /// local pipe, while zstd costs the sender's CPU either way).
+    public static func crossesANetwork(sshCommand: String, host: String) -> Bool {
+        guard let program = sshCommand.split(separator: " ").first?.split(separator: "/").last, program == "ssh" else { return false }
+        let name = (host.split(separator: "@").last.map(String.init) ?? host).lowercased()
+        return !(name == "localhost" || name.hasPrefix("localhost.") || name.hasPrefix("127.") || name == "::1" || name == "[::1]")
+    }
 }
