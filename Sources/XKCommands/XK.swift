@@ -96,7 +96,6 @@ public struct XK: ParsableCommand {
     /// Parses a command line as xl takes it: xl's global options before the subcommand
     /// (LeadingOptions.swift), then the subcommand's own.
     static func parse(_ arguments: [String]) throws -> any ParsableCommand {
-        if let quick = QuickCommand.command(for: arguments) { return quick }   // QuickCommands.swift
         do {
             return try parseAsRoot(try LeadingOptions.rewrite(arguments))
         } catch let refusal as LeadingOptions.Refusal {
@@ -113,6 +112,10 @@ public struct XK: ParsableCommand {
             Self.exitProcess(0)
         }
         do {
+            if let quick = QuickCommand(arguments) {
+                try quick.run()   // QuickCommands.swift: no parser, no property wrappers, no casts
+                Self.exitProcess(0)
+            }
             var command = try parse(arguments)
             if let asyncCommand = command as? any AsyncParsableCommand {
                 try runBlocking(asyncCommand)

@@ -22,8 +22,23 @@ struct InfoCommand: ParsableCommand {
     @Argument(help: "Print only this key's value (e.g. xen_version, free_memory).")
     var key: String?
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request { Request(global: global.settings, json: json, numa: numa, key: key) }
+
+    func run() throws { try request.run() }
+
+    /// `xk info` with its command line read.
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var json = false
+        var numa = false
+        var key: String?
+    }
+}
+
+extension InfoCommand.Request {
     func run() throws {
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         var fields = try state.context.hostInfo().reportFields
         if numa {
             // Where xl prints them: after the host's memory and CPUs, before Xen's version.

@@ -25,8 +25,26 @@ struct ListCommand: ParsableCommand {
     @Argument(help: "Domains to list, by name or id (default: all).")
     var domains: [String] = []
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, json: json, defined: defined, long: long, domains: domains)
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk list` with its command line read.
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var json = false
+        var defined = false
+        var long = false
+        var domains: [String] = []
+    }
+}
+
+extension ListCommand.Request {
     func run() throws {
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         if defined { return try listDefinitions(state) }
         let context = try state.context
         if long { return try listConfigurations(context) }
@@ -50,7 +68,7 @@ struct ListCommand: ParsableCommand {
     }
 }
 
-extension ListCommand {
+extension ListCommand.Request {
     /// `xk list -l`: `[{"domid": N, "config": {...}}, ...]` byte for byte as xl prints it (its
     /// yajl generator, 4-space indents, nests libxl's JSON of each config). A domain libxl keeps
     /// no config for (dom0) is left out, as xl leaves it out; an unknown DOMAIN is an error.
@@ -67,23 +85,7 @@ extension ListCommand {
             guard let json = try? context.runningConfigurationJSON(id) else { continue }
             entries.append((id, json))
         }
-        print(Self.xlLongListing(entries))
-    }
-
-    /// What xl list -l prints before puts' newline: yajl's beautified array, ending in yajl's own
-    /// final newline.
-    static func xlLongListing(_ entries: [(DomainID, String)]) -> String {
-        guard !entries.isEmpty else { return "[]\n" }
-        let items = entries.map { id, json in
-            var config = Substring(json)
-            while config.last == "\n" { config = config.dropLast() }
-            // yajl indents what it nests; an empty map's blank line stays empty ("{\n\n}").
-            let nested = config.split(separator: "\n", omittingEmptySubsequences: false)
-                .enumerated().map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : "        " + $0.element }
-                .joined(separator: "\n")
-            return "    {\n        \"domid\": \(id.rawValue),\n        \"config\": \(nested)\n    }"
-        }
-        return "[\n" + items.joined(separator: ",\n") + "\n]\n"
+        print(ListCommand.xlLongListing(entries))
     }
 
     /// `xk list --defined`: the definitions, and which of them run now. Works without Xen
@@ -100,7 +102,7 @@ extension ListCommand {
         let context = try? state.context
         let running = definitions.map { definition in try? context?.resolve(.name(definition.name)) }
         if json {
-            print(Self.definitionsDocument(zip(definitions, running).map { ($0.name, $0.autostart, $0.order, $1, $0.configPath) })
+            print(ListCommand.definitionsDocument(zip(definitions, running).map { ($0.name, $0.autostart, $0.order, $1, $0.configPath) })
                 .serialized())
         } else {
             func row(_ name: String, _ autostart: String, _ order: String, _ id: String) -> String {
@@ -113,6 +115,24 @@ extension ListCommand {
                           id.map { "\($0.rawValue)" } ?? "-"))
             }
         }
+    }
+}
+
+extension ListCommand {
+    /// What xl list -l prints before puts' newline: yajl's beautified array, ending in yajl's own
+    /// final newline.
+    static func xlLongListing(_ entries: [(DomainID, String)]) -> String {
+        guard !entries.isEmpty else { return "[]\n" }
+        let items = entries.map { id, json in
+            var config = Substring(json)
+            while config.last == "\n" { config = config.dropLast() }
+            // yajl indents what it nests; an empty map's blank line stays empty ("{\n\n}").
+            let nested = config.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated().map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : "        " + $0.element }
+                .joined(separator: "\n")
+            return "    {\n        \"domid\": \(id.rawValue),\n        \"config\": \(nested)\n    }"
+        }
+        return "[\n" + items.joined(separator: ",\n") + "\n]\n"
     }
 }
 

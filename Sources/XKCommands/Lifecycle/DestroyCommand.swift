@@ -15,13 +15,24 @@ struct DestroyCommand: ParsableCommand {
     @Argument(help: "The domain, by name or id.")
     var domain: String
 
-    func run() throws {
-        let state = CommandState(options: global)
-        let id = try state.resolve(domain)
-        if id == .dom0 && !force {
-            throw XenError(code: .invalidArgument, message: "refusing to destroy domain 0",
-                           hint: "use -f if you really mean it")
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request { Request(target: DomainRequest(global: global.settings, domain: domain), force: force) }
+
+    func run() throws { try request.run() }
+
+    /// `xk destroy` with its command line read.
+    struct Request: Equatable {
+        var target: DomainRequest
+        var force = false
+
+        func run() throws {
+            let state = CommandState(settings: target.global)
+            let id = try state.resolve(target.domain)
+            if id == .dom0 && !force {
+                throw XenError(code: .invalidArgument, message: "refusing to destroy domain 0",
+                               hint: "use -f if you really mean it")
+            }
+            try state.context.destroy(id)
         }
-        try state.context.destroy(id)
     }
 }

@@ -11,9 +11,13 @@ struct PauseCommand: ParsableCommand {
     @Argument(help: "The domain, by name or id.")
     var domain: String
 
-    func run() throws {
-        let state = CommandState(options: global)
-        try state.context.pause(try state.resolve(domain))
+    var request: DomainRequest { DomainRequest(global: global.settings, domain: domain) }
+
+    func run() throws { try Self.run(request) }
+
+    static func run(_ request: DomainRequest) throws {
+        let state = CommandState(settings: request.global)
+        try state.context.pause(try state.resolve(request.domain))
     }
 }
 
@@ -27,8 +31,12 @@ struct UnpauseCommand: ParsableCommand {
     @Argument(help: "The domain, by name or id.")
     var domain: String
 
-    func run() throws {
-        let state = CommandState(options: global)
-        try state.context.unpause(try state.resolve(domain))
+    var request: DomainRequest { DomainRequest(global: global.settings, domain: domain) }
+
+    func run() throws { try Self.run(request) }
+
+    static func run(_ request: DomainRequest) throws {
+        let state = CommandState(settings: request.global)
+        try state.context.unpause(try state.resolve(request.domain))
     }
 }

@@ -16,6 +16,26 @@ public struct GlobalOptions: ParsableArguments {
         self.xl = xl
     }
 
+    /// The same options as plain values, for the command's work.
+    var settings: GlobalSettings {
+        GlobalSettings(verbose: verbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
+    }
+
+    /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
+    var echoLevel: LogLevel? { settings.echoLevel }
+}
+
+/// The global options as plain values: what a command's work needs of them. GlobalOptions
+/// holds the parser's property wrappers, which cost start-up to build (QuickCommands.swift);
+/// the short commands' requests carry these instead.
+struct GlobalSettings: Equatable, Sendable {
+    /// -v, counted.
+    var verbose = 0
+    /// xl -t.
+    var progressCR = false
+    /// xl -T.
+    var timestamps = false
+
     /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
     var echoLevel: LogLevel? {
         switch verbose {
@@ -57,16 +77,18 @@ struct LongGlobalOptions: ParsableArguments {
 /// What one xk invocation shares between its parts: the Xen context, opened on first use
 /// (so that `--help` and config checks never need a hypervisor).
 final class CommandState {
-    let options: GlobalOptions
+    let settings: GlobalSettings
     private var openedContext: XenContext?
     private var loadedXLConf: XLConf?
 
-    init(options: GlobalOptions) { self.options = options }
+    init(settings: GlobalSettings) { self.settings = settings }
+
+    convenience init(options: GlobalOptions) { self.init(settings: options.settings) }
 
     var context: XenContext {
         get throws(XenError) {
             if let openedContext { return openedContext }
-            let context = try XenContext(echoLevel: options.echoLevel, timestamps: options.xl.timestamps)
+            let context = try XenContext(echoLevel: settings.echoLevel, timestamps: settings.timestamps)
             openedContext = context
             return context
         }
@@ -92,7 +114,7 @@ final class CommandState {
     func restrictBootloaders() throws(XenError) {
         _ = try xlConf()   // a bad xl.conf stops here, its warnings printed once
         let set = try BootloaderRestriction.applyToProcess()
-        if options.verbose > 0, !set.isEmpty { printError("xk: " + BootloaderRestriction.describe(set)) }
+        if settings.verbose > 0, !set.isEmpty { printError("xk: " + BootloaderRestriction.describe(set)) }
     }
 
     /// The id of a domain named on the command line (a name or an id, as xl takes them).

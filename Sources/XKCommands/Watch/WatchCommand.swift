@@ -17,11 +17,15 @@ struct WatchCommand: ParsableCommand {
     @Argument(help: "The domain, by name or id.")
     var domain: String
 
-    func run() throws {
+    var request: DomainRequest { DomainRequest(global: global.settings, domain: domain) }
+
+    func run() throws { try Self.run(request) }
+
+    static func run(_ request: DomainRequest) throws {
         // Before any libxl context exists: a restart's bootloader runs as xl.conf restricts it.
         let restriction = try BootloaderRestriction.applyToProcess()
-        let state = CommandState(options: global)
-        let id = try state.resolve(domain)
+        let state = CommandState(settings: request.global)
+        let id = try state.resolve(request.domain)
         let watcher = DomainWatcher(context: try state.context)
         print(Timestamp.now() + " " + BootloaderRestriction.describe(restriction))
         let outcome = try watcher.watch(id) { event in
