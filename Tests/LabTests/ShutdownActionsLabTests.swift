@@ -27,6 +27,20 @@ struct ShutdownActionsLabTests {
         (try? String(contentsOfFile: "/var/log/xen/xk-\(name).log", encoding: .utf8)) ?? ""
     }
 
+    /// A process's nice value, from /proc (field 19 of its stat line).
+    static func niceness(_ pid: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return fields.count > 16 ? Int(fields[16]) : nil
+    }
+
+    /// The pid in a watcher's lock, once it has written it.
+    static func watcherPID(uuid: String) -> Int32? {
+        let text = (try? String(contentsOfFile: "/run/xenkit/watch/\(uuid).lock", encoding: .utf8)) ?? ""
+        return text.hasSuffix("\n") ? Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+    }
+
     static func cleanUp() {
         // A watcher left by an earlier test (xl's daemon or xk's) could rebuild lab-pv after
         // the destroy below, if that guest was rebooting: stop them first.
@@ -55,6 +69,10 @@ struct ShutdownActionsLabTests {
         if tool == "xk" {
             let log = Self.watcherLog("lab-pv")
             #expect(log.contains("shut down (reboot): action restart") && log.contains("restarted: id \(first["domid"]!) -> "), "\(log)")
+            // It waited at nice 10 (oneWatcherAndNothingLostWhenItDies) and acted at the
+            // create's priority, which it keeps.
+            let pid = try #require(Self.watcherPID(uuid: first["uuid"] as? String ?? ""))
+            #expect(Self.niceness(pid) == 0)
         }
         // Destroyed by the operator: the watcher notices and ends. The guest reboots every few
         // seconds, so the destroy may land while the watcher rebuilds it (no domain to destroy
@@ -135,6 +153,8 @@ struct ShutdownActionsLabTests {
         let lock = "/run/xenkit/watch/\(first["uuid"] as? String ?? "").lock"
         #expect(L.eventually(20) { ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").hasSuffix("\n") })
         let pid = try #require(Int32(try String(contentsOfFile: lock, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The watcher xk create started waits at a lower priority than the create's.
+        #expect(Self.niceness(pid) == 10)
 
         let second = try Lab.xk("watch", "lab-pv")
         #expect(second.status == 0 && second.stdout.contains("not watching: process \(pid)"), "\(second)")

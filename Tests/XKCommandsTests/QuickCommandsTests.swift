@@ -9,7 +9,21 @@ import Testing
     static let recognised: [[String]] = [
         ["list"], ["info"], ["pause", "web"], ["unpause", "7"], ["destroy", "web"], ["destroy", "0"],
         ["pause", "name with spaces"], ["watch", "12"], ["list", "--json"], ["info", "--json"],
-    ]
+    ] + createLines
+
+    /// Every choice of create's quick flags, in two orders, with and without overrides.
+    static let createLines: [[String]] = {
+        let flags = ["-q", "-p", "-e", "-c"]
+        var lines: [[String]] = []
+        for mask in 0..<(1 << flags.count) {
+            let chosen = flags.indices.filter { mask & (1 << $0) != 0 }.map { flags[$0] }
+            for order in Set([chosen, chosen.reversed()]) {
+                lines.append(["create"] + order + ["web.cfg"])
+                lines.append(["create"] + order + ["/etc/xen/my web.cfg", "memory=512", "extra=console=hvc0 quiet"])
+            }
+        }
+        return lines
+    }()
 
     /// The request of the command the parser builds for `line`, in the quick path's terms.
     static func parsersRequest(_ line: [String]) throws -> QuickCommand? {
@@ -20,6 +34,7 @@ import Testing
         case let command as UnpauseCommand: .unpause(command.request)
         case let command as DestroyCommand: .destroy(command.request)
         case let command as WatchCommand: .watch(command.request)
+        case let command as CreateCommand: .create(command.request)
         default: nil
         }
     }
@@ -55,6 +70,7 @@ import Testing
         case .info(let request): request
         case .pause(let request), .unpause(let request), .watch(let request): request
         case .destroy(let request): request
+        case .create(let request): request
         }
         #expect(Self.propertyNames(request, expanding: ["target"]) == Self.propertyNames(command), "\(line)")
     }
@@ -86,8 +102,11 @@ import Testing
     @Test(arguments: [
         ["list", "--json", "web"], ["list", "web"], ["list", "-l"], ["pause", "--json"], ["list", "--json=1"], ["info", "-n"], ["info", "xen_version"],
         ["pause"], ["pause", "-x"], ["pause", "--help"], ["pause", "a", "b"], ["destroy", "-f", "web"],
-        ["-v", "list"], ["-t", "pause", "web"], ["help"], ["create", "web.cfg"], [], ["list", "--", "web"],
+        ["-v", "list"], ["-t", "pause", "web"], ["help"], ["-v", "create", "web.cfg"], [], ["list", "--", "web"],
         ["--version", "list"], ["migrate", "web"], ["watch", "-v", "12"],
+        ["create"], ["create", "-q"], ["create", "-n", "web.cfg"], ["create", "-q", "-q", "web.cfg"], ["create", "web.cfg", "-q"],
+        ["create", "-qp", "web.cfg"], ["create", "--json", "web.cfg"], ["create", "-F", "web.cfg"], ["create", "web.cfg", "memory"],
+        ["create", "web.cfg", "memory=1", "-p"], ["create", "web.cfg", "-x=1"], ["create", "--", "web.cfg"], ["create", "-v", "web.cfg"],
     ]) func everyOtherLineGoesToTheParser(line: [String]) {
         #expect(QuickCommand(line) == nil, "\(line)")
         #expect(!QuickCommand.isVersion(line))

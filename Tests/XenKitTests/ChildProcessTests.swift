@@ -13,6 +13,16 @@ import Glibc
         #expect(try ChildProcess("/bin/sh", ["sh", "-c", "kill -TERM $$"]).wait(timeout: nil) == .killed(signal: SIGTERM))
     }
 
+    /// Entries given are added to ours; ours stay.
+    @Test func itGetsOurEnvironmentAndTheEntriesGiven() throws {
+        #expect(getenv("PATH") != nil)
+        let script = #"[ "$XENKIT_TEST_A" = "one two" ] && [ "$XENKIT_TEST_B" = "" ] && [ -n "$PATH" ]"#
+        let given = try ChildProcess("/bin/sh", ["sh", "-c", script], environment: ["XENKIT_TEST_A=one two", "XENKIT_TEST_B="])
+        #expect(given.wait(timeout: .seconds(10)) == .exited(0))
+        let none = try ChildProcess("/bin/sh", ["sh", "-c", #"[ -z "${XENKIT_TEST_A+set}" ] && [ -n "$PATH" ]"#])
+        #expect(none.wait(timeout: .seconds(10)) == .exited(0))
+    }
+
     @Test func aTimedWaitComesBackInTimeAndTheChildCanStillBeCollected() throws {
         let child = try ChildProcess("/bin/sleep", ["sleep", "2"])
         let clock = ContinuousClock()

@@ -72,8 +72,28 @@ struct CreateCommand: ParsableCommand {
         }
     }
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, dryRun: dryRun, paused: paused, quiet: quiet, console: console,
+                noWatcher: noWatcher, foreground: foreground, check: check, strict: strict, checkFiles: checkFiles,
+                ignoreGlobalMasks: ignoreGlobalMasks, json: json, file: file, overrides: overrides)
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk create` with its command line read (and validated).
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var dryRun = false, paused = false, quiet = false, console = false, noWatcher = false, foreground = false
+        var check = false, strict = false, checkFiles = false, ignoreGlobalMasks = false, json = false
+        var file: String
+        var overrides: [String] = []
+    }
+}
+
+extension CreateCommand.Request {
     func run() throws {
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         if !dryRun { try state.restrictBootloaders() }   // XSA-443, as /etc/xen/xl.conf asks
         // The host's CPU layout sizes affinity maps as xl does; a dry run without Xen goes on
         // without it (the mapper then assumes a host and says so).
@@ -105,7 +125,7 @@ struct CreateCommand: ParsableCommand {
         }
         let id = try context.create(config, paused: paused, policy: policy)
         if json {
-            print(Self.builtDocument(name: config.name, id: id, paused: paused).serialized())
+            print(CreateCommand.builtDocument(name: config.name, id: id, paused: paused).serialized())
         } else if !quiet {
             print("Created domain '\(config.name)' (id \(id))\(paused ? ", paused" : "").")
         }

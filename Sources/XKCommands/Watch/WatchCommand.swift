@@ -29,6 +29,7 @@ struct WatchCommand: ParsableCommand {
         let watcher = DomainWatcher(context: try state.context)
         print(Timestamp.now() + " " + BootloaderRestriction.describe(restriction))
         let outcome = try watcher.watch(id) { event in
+            if case .shutdown = event { BackgroundWatcher.takeActingPriority() }   // before it acts
             print(Timestamp.now() + " " + event.description)
             flushStandardOutput()
         }

@@ -45,9 +45,10 @@ public final class ChildProcess {
     ///
     /// - Parameters:
     ///   - newSession: the child gets its own session (setsid), so it outlives our terminal.
+    ///   - environment: `NAME=value` entries the child gets beside our environment.
     /// - Throws: ``XenError`` naming the program and the errno.
     public init(_ path: String, _ arguments: [String], stdin: Stream = .inherit, stdout: Stream = .inherit,
-                stderr: Stream = .inherit, newSession: Bool = false) throws(XenError) {
+                stderr: Stream = .inherit, newSession: Bool = false, environment: [String] = []) throws(XenError) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -75,8 +76,17 @@ public final class ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(flags))
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = []
+        if !environment.isEmpty {
+            var index = 0
+            while let entry = environ[index] { cEnvironment.append(entry); index += 1 }
+            cEnvironment += environment.map { strdup($0) }
+            cEnvironment.append(nil)
+        }
+        defer { cEnvironment.suffix(environment.count + 1).forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        let rc = environment.isEmpty ? posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+            : posix_spawn(&pid, path, &actions, &attributes, &cArguments, &cEnvironment)
         guard rc == 0 else {
             throw XenError(code: .operationFailed, message: "cannot start \(arguments.first ?? path): \(String(cString: strerror(rc)))",
                            errno: rc)
