@@ -31,6 +31,7 @@ enum LibxlCode {
     static let guestTimedOut: Int32 = ERROR_GUEST_TIMEDOUT.rawValue
     static let timedOut: Int32 = ERROR_TIMEDOUT.rawValue
     static let deviceExists: Int32 = ERROR_DEVICE_EXISTS.rawValue
+    static let lockFail: Int32 = ERROR_LOCK_FAIL.rawValue
 }
 
 enum Libxl {

@@ -81,6 +81,15 @@ struct ShutdownActionDriver {
             case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
                 report(.gone(id, name: name))
                 return .gone
+            case .failure(let failure) where failure.code == LibxlCode.lockFail:
+                // libxl waited for the domain's lock while another process held it (the
+                // operator's destroy, in the lab), and LOCK_FAIL then means it found the domain
+                // gone (libxl__lock_domain_userdata). Checked, not assumed.
+                if case .failure(let missing) = control.info(id), missing.code == LibxlCode.domainNotFound {
+                    report(.gone(id, name: name))
+                    return .gone
+                }
+                return .failed(StepFailure(failure, "libxl failed"))
             case .failure(let failure): return .failed(StepFailure(failure, "libxl failed"))
             }
         case .preserve:

@@ -43,6 +43,9 @@ final class FakeHost: @unchecked Sendable {
     var openFiles = 0
     var calls: [String] = []
     var faults: [Int: Fault] = [:]
+    /// What another process holding a domain's lock does meanwhile, for the next destroy.
+    enum OtherLockHolder { case destroying, keeping }
+    var lockedByAnother: OtherLockHolder?
     var stop = false
 
     // Memory, in MiB: what is free, dom0's balloon target and what dom0 holds; a domain
@@ -131,6 +134,17 @@ struct FakeControl: DomainControl {
 
     func destroy(_ id: DomainID) -> Result<Void, LibxlFailure> {
         if host.fault("destroy") != nil { return .failure(failure("cannot destroy")) }
+        switch host.lockedByAnother {
+        case .destroying?:
+            // Another process held the domain's lock, destroyed it, and libxl found it gone.
+            host.lockedByAnother = nil
+            if host.domains[id]?.state != .gone { host.domains[id]?.state = .gone; host.freeMiB += FakeHost.domainNeed }
+            return .failure(LibxlFailure(code: LibxlCode.lockFail))
+        case .keeping?:
+            return .failure(LibxlFailure(code: LibxlCode.lockFail))
+        case nil:
+            break
+        }
         guard host.domains[id] != nil, host.domains[id]?.state != .gone else { return .failure(LibxlFailure(code: LibxlCode.domainNotFound)) }
         host.domains[id]?.state = .gone
         host.freeMiB += FakeHost.domainNeed

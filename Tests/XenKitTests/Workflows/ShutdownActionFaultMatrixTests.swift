@@ -9,10 +9,12 @@ import Testing
     static let id = DomainID(3)
     static let suffix = "-20261202T1200Z"
 
-    static func run(_ action: ShutdownAction?, faults: [Int: Fault] = [:], goneAlready: Bool = false) throws -> (FakeHost, ShutdownActionOutcome, [WatchEvent]) {
+    static func run(_ action: ShutdownAction?, faults: [Int: Fault] = [:], goneAlready: Bool = false,
+                    lockedByAnother: FakeHost.OtherLockHolder? = nil) throws -> (FakeHost, ShutdownActionOutcome, [WatchEvent]) {
         let host = FakeHost()
         host.domains[id] = FakeHost.Domain(name: "web", state: goneAlready ? .gone : .suspended)
         host.faults = faults
+        host.lockedByAnother = lockedByAnother
         let config = try DomainConfiguration.parse(text: "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k\"\nmemory = 128\n",
                                                    source: "web", options: .init(checkFiles: false))
         var driver = ShutdownActionDriver(machine: ShutdownActionWorkflow(id: id, name: "web", action: action),
@@ -89,6 +91,25 @@ import Testing
             #expect(outcome == .gone && host.domains.count == 1, "\(action): \(outcome)")
             #expect(events.contains(.gone(Self.id, name: "web")))
         }
+    }
+
+    /// The operator's destroy holds the domain's lock while the watcher's destroy waits for it
+    /// (libxl then says LOCK_FAIL): the domain is gone, nothing is restarted, nothing fails.
+    @Test func anOperatorsDestroyDuringTheActionWins() throws {
+        for action in [ShutdownAction.restart, .destroy, .coredumpRestart, .coredumpDestroy] {
+            let (host, outcome, events) = try Self.run(action, lockedByAnother: .destroying)
+            #expect(outcome == .gone && host.domains.count == 1, "\(action): \(outcome)")
+            #expect(events.contains(.gone(Self.id, name: "web")), "\(action): \(events)")
+            #expect(Self.violations(host, outcome, action) == [])
+        }
+    }
+
+    /// LOCK_FAIL while the domain is still there is a failure, not taken for gone.
+    @Test func aLockFailureWithTheDomainStillThereFails() throws {
+        let (host, outcome, _) = try Self.run(.restart, lockedByAnother: .keeping)
+        guard case .failed(let error) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(error.message.contains("'web'") && host.domains.count == 1)
+        #expect(Self.violations(host, outcome, .restart) == [])
     }
 
     /// A failed core dump is reported and the action goes on, as with xl.
