@@ -69,8 +69,7 @@ struct ShutdownActionsLabTests {
         if tool == "xk" {
             let log = Self.watcherLog("lab-pv")
             #expect(log.contains("shut down (reboot): action restart") && log.contains("restarted: id \(first["domid"]!) -> "), "\(log)")
-            // It waited at nice 10 (oneWatcherAndNothingLostWhenItDies) and acted at the
-            // create's priority, which it keeps.
+            // It started niced and acts at the create's priority.
             let pid = try #require(Self.watcherPID(uuid: first["uuid"] as? String ?? ""))
             #expect(Self.niceness(pid) == 0)
         }
@@ -153,8 +152,9 @@ struct ShutdownActionsLabTests {
         let lock = "/run/xenkit/watch/\(first["uuid"] as? String ?? "").lock"
         #expect(L.eventually(20) { ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").hasSuffix("\n") })
         let pid = try #require(Int32(try String(contentsOfFile: lock, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        // The watcher xk create started waits at a lower priority than the create's.
-        #expect(Self.niceness(pid) == 10)
+        // The watcher xk create started niced waits at the create's priority.
+        #expect(L.eventually(20) { Self.watcherLog("lab-pv").contains("watching domain") })
+        #expect(Self.niceness(pid) == 0)
 
         let second = try Lab.xk("watch", "lab-pv")
         #expect(second.status == 0 && second.stdout.contains("not watching: process \(pid)"), "\(second)")

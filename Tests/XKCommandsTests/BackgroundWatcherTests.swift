@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import XKCommands
 
-/// The watcher `xk create` starts waits niced and takes its creator's priority back before it
-/// acts (BackgroundWatcher.swift); the lab checks both on a real watcher.
+/// The watcher `xk create` starts niced takes its creator's priority back once it watches
+/// (BackgroundWatcher.swift); the lab checks the priority a real watcher waits and acts at.
 @Suite(.serialized) struct BackgroundWatcherTests {
     /// This thread's nice value (Linux keeps one per thread).
     static func threadNiceness() -> Int32 {
@@ -21,11 +21,11 @@ import Testing
         nonisolated(unsafe) var seen: (before: Int32, after: Int32, again: Int32, left: Bool) = (0, 0, 0, true)
         Self.onOwnThread {
             let before = Self.threadNiceness()
-            setenv(BackgroundWatcher.actingNicenessVariable, "\(before + 3)", 1)
-            BackgroundWatcher.takeActingPriority()
+            setenv(BackgroundWatcher.creatorNicenessVariable, "\(before + 3)", 1)
+            BackgroundWatcher.takeCreatorsPriority()
             let after = Self.threadNiceness()
-            BackgroundWatcher.takeActingPriority()   // the variable is gone: nothing changes
-            seen = (before, after, Self.threadNiceness(), getenv(BackgroundWatcher.actingNicenessVariable) != nil)
+            BackgroundWatcher.takeCreatorsPriority()   // the variable is gone: nothing changes
+            seen = (before, after, Self.threadNiceness(), getenv(BackgroundWatcher.creatorNicenessVariable) != nil)
         }
         #expect(seen.after == seen.before + 3)
         #expect(seen.again == seen.after)
@@ -34,10 +34,10 @@ import Testing
 
     @Test func anyOtherWatcherKeepsItsPriority() {
         nonisolated(unsafe) var seen: (Int32, Int32) = (0, 0)
-        unsetenv(BackgroundWatcher.actingNicenessVariable)
+        unsetenv(BackgroundWatcher.creatorNicenessVariable)
         Self.onOwnThread {
             let before = Self.threadNiceness()
-            BackgroundWatcher.takeActingPriority()
+            BackgroundWatcher.takeCreatorsPriority()
             seen = (before, Self.threadNiceness())
         }
         #expect(seen.0 == seen.1)

@@ -4,12 +4,13 @@
 // not. The child gets its own session (setsid), /dev/null as stdin, and the domain's log file
 // as stdout and stderr, so it outlives the terminal and the command that started it.
 //
-// It waits at a lower priority than the command that started it (nice +10), and takes that
-// command's priority back before it carries out a shutdown action, so that what it starts (a
-// restarted domain and its device model) runs as the create's would. Why: on a busy dom0 its
+// It starts at a lower priority than the command that started it (nice +10), and takes that
+// command's priority back once it watches the domain, before it waits. Why: on a busy dom0 its
 // start-up (a new process, a libxl context, the domain's config) competed with the operator's
 // next command: in the lab, `xk destroy` right after `xk create` took 843 ms (median of 4),
-// 506 ms with no watcher, and xl's 466 ms. Waiting costs it nothing; acting is what it is for.
+// 506 ms with no watcher, and xl's 466 ms. Not niced while it waits: its answer to a shutdown
+// (and what it starts then, a restarted domain and its device model) must not queue behind
+// the device models of other HVM guests, which keep a dom0 under TCG busy.
 import XenKit
 
 #if canImport(Glibc)
@@ -28,11 +29,11 @@ enum BackgroundWatcher {
     /// The log of the watcher of domain `name`, beside xl's `xl-NAME.log`.
     static func logPath(for name: String) -> String { "/var/log/xen/xk-\(name).log" }
 
-    /// How much lower the watcher's priority is while it waits.
-    static let waitingNiceness: Int32 = 10
+    /// How much lower the watcher's priority is while it starts.
+    static let startingNiceness: Int32 = 10
 
-    /// Where the watcher finds the priority to act at: its creator's niceness.
-    static let actingNicenessVariable = "XENKIT_WATCHER_ACTING_NICENESS"
+    /// Where the watcher finds the priority to watch at: its creator's niceness.
+    static let creatorNicenessVariable = "XENKIT_WATCHER_CREATOR_NICENESS"
 
     /// Starts the watcher, in a session of its own; returns its pid. It is never waited
     /// for: it outlives this command (init reaps it).
@@ -43,9 +44,9 @@ enum BackgroundWatcher {
             if own == -1 && errno != 0 { own = 0 }
             let pid = try ChildProcess("/proc/self/exe", ["xk", "watch", String(id.rawValue)], stdin: .null,
                                        stdout: .appending(logPath(for: name)), stderr: .standardOutput, newSession: true,
-                                       environment: ["\(actingNicenessVariable)=\(own)"]).pid
+                                       environment: ["\(creatorNicenessVariable)=\(own)"]).pid
             // A hint: a watcher left at our priority works the same, only competes more.
-            _ = setpriority(processPriority, id_t(pid), min(own + waitingNiceness, 19))
+            _ = setpriority(processPriority, id_t(pid), min(own + startingNiceness, 19))
             return pid
         } catch {
             throw XenError(code: .operationFailed,
@@ -56,13 +57,14 @@ enum BackgroundWatcher {
 }
 
 extension BackgroundWatcher {
-    /// In a watcher that `start` started: back to its creator's priority, before it acts. The
-    /// variable goes too, so that what the watcher starts does not inherit it. Elsewhere
-    /// (`xk watch` run by hand, `nice` or not), nothing changes.
-    static func takeActingPriority() {
-        guard let value = getenv(actingNicenessVariable) else { return }
+    /// In a watcher that `start` started: back to its creator's priority, once it watches.
+    /// The variable goes too, so that what the watcher starts does not inherit it. Elsewhere
+    /// (`xk watch` run by hand, `nice` or not), nothing changes. Linux keeps a nice value per
+    /// thread: this is the calling thread's, the one that waits and acts.
+    static func takeCreatorsPriority() {
+        guard let value = getenv(creatorNicenessVariable) else { return }
         let niceness = Int32(String(cString: value))
-        unsetenv(actingNicenessVariable)
+        unsetenv(creatorNicenessVariable)
         if let niceness { _ = setpriority(processPriority, 0, niceness) }   // a hint, as above
     }
 }

@@ -29,7 +29,7 @@ struct WatchCommand: ParsableCommand {
         let watcher = DomainWatcher(context: try state.context)
         print(Timestamp.now() + " " + BootloaderRestriction.describe(restriction))
         let outcome = try watcher.watch(id) { event in
-            if case .shutdown = event { BackgroundWatcher.takeActingPriority() }   // before it acts
+            if case .watching = event { BackgroundWatcher.takeCreatorsPriority() }   // started; now it waits
             print(Timestamp.now() + " " + event.description)
             flushStandardOutput()
         }
