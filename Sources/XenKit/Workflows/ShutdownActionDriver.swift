@@ -78,18 +78,13 @@ struct ShutdownActionDriver {
             case .success:
                 report(.destroyed(id, name: name))
                 return .done
-            case .failure(let failure) where failure.code == LibxlCode.domainNotFound:
+            // LOCK_FAIL: libxl waited for the domain's lock while another process held it (the
+            // operator's destroy, in the lab), then found the domain gone or could not tell
+            // (libxl__lock_domain_userdata). Checked, not assumed.
+            case .failure(let failure) where failure.code == LibxlCode.domainNotFound
+                || (failure.code == LibxlCode.lockFail && isGone(id)):
                 report(.gone(id, name: name))
                 return .gone
-            case .failure(let failure) where failure.code == LibxlCode.lockFail:
-                // libxl waited for the domain's lock while another process held it (the
-                // operator's destroy, in the lab), and LOCK_FAIL then means it found the domain
-                // gone (libxl__lock_domain_userdata). Checked, not assumed.
-                if case .failure(let missing) = control.info(id), missing.code == LibxlCode.domainNotFound {
-                    report(.gone(id, name: name))
-                    return .gone
-                }
-                return .failed(StepFailure(failure, "libxl failed"))
             case .failure(let failure): return .failed(StepFailure(failure, "libxl failed"))
             }
         case .preserve:
@@ -115,6 +110,12 @@ struct ShutdownActionDriver {
         case .markWatched:
             return Self.libxl(control.markWatched(machine.newIDForMark ?? id))
         }
+    }
+
+    /// Whether libxl no longer knows the domain (a failed look counts as not gone).
+    private func isGone(_ id: DomainID) -> Bool {
+        if case .failure(let failure) = control.info(id) { return failure.code == LibxlCode.domainNotFound }
+        return false
     }
 
     private static func libxl(_ result: Result<Void, LibxlFailure>) -> ShutdownActionResult {

@@ -101,6 +101,12 @@ import Testing
             #expect(outcome == .gone && host.domains.count == 1, "\(action): \(outcome)")
             #expect(events.contains(.gone(Self.id, name: "web")), "\(action): \(events)")
             #expect(Self.violations(host, outcome, action) == [])
+            // Every call of that path failing in turn, the look after LOCK_FAIL included.
+            let calls = try Self.run(action, lockedByAnother: .destroying).0.calls.count
+            for position in 0..<calls {
+                let (host, outcome, _) = try Self.run(action, faults: [position: .error], lockedByAnother: .destroying)
+                #expect(Self.violations(host, outcome, action) == [], "\(action) error@\(position) \(host.calls): \(outcome)")
+            }
         }
     }
 
