@@ -169,8 +169,8 @@ struct HVMLabTests {
         #expect(try M.running().isEmpty, "\(rows)")
         let destroyed = try Lab.xk("destroy", Self.name)   // gone already when a watcher carried out on_poweroff
         #expect(L.eventually(30) { Self.deviceModels(domid).isEmpty }, "the device model outlived shutdown and destroy")
-        // (Once, in CI and in a lab run, a domain lab-hvm was left here, not running, with no
-        // device model; what each step saw, for when it happens again.)
+        // (Once, in a lab run of stop 30, a domain lab-hvm was left here, not running, its device
+        // model gone; cause not found. What each step saw, for when it happens again.)
         #expect(L.eventually(30) { (try? S.domid(Self.name)) == nil },
                 """
                 a domain \(Self.name) is left after shutdown -w and destroy: \((try? M.rows()) ?? []); after shutdown \(domid): \(rows); \
