@@ -5,23 +5,6 @@ import Musl
 #endif
 import XenKit
 
-/// printf-style formatting through the C library, so that columns and rounding come out
-/// byte for byte as xl prints them (xl is the reference operators' scripts parse).
-func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
-    withVaList(arguments) { list in
-        var buffer = [CChar](repeating: 0, count: 512)
-        let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
-        if needed >= buffer.count {
-            buffer = [CChar](repeating: 0, count: needed + 1)
-            return withVaList(arguments) { again in
-                _ = vsnprintf(&buffer, buffer.count, format, again)
-                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            }
-        }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
 /// printf's %-Ns: the text, padded with spaces to at least `width` (xl's column layouts).
 func left(_ text: String, _ width: Int) -> String {
     text + String(repeating: " ", count: max(0, width - text.count))
