@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import XenKit
 
@@ -95,5 +96,21 @@ import Testing
         let usage = sampler.sample([huge], at: 1, hostMemoryKiB: 1)
         #expect(usage.first?.memoryPercent.isFinite == true && usage.first?.cpuPercent == 0)
         #expect(UsageOrder.memory.sorted(usage + [sampler.sample([Self.info(current: 1, maxVCPUID: 0)], at: 2, hostMemoryKiB: 0)[0]]).count == 2)
+    }
+}
+
+@Suite struct UUIDTextTests {
+    @Test func bytesReadAsTheUsualTextForm() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                                       bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+                .uuidString.lowercased()
+            #expect(Libxl.uuidText(bytes) == expected)
+        }
+        #expect(Libxl.uuidText([UInt8](repeating: 0, count: 16)) == "00000000-0000-0000-0000-000000000000")
+        #expect(Libxl.uuidText([0x54, 0x75, 0x1b, 0x2f, 0x46, 0x86, 0x47, 0x87, 0x98, 0xa2, 0x73, 0x23, 0xb3, 0x43, 0xa4, 0xb3])
+            == "54751b2f-4686-4787-98a2-7323b343a4b3")
     }
 }

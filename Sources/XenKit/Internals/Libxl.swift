@@ -196,14 +196,24 @@ enum Libxl {
         return .success(HostTopology(cpuCount: Int(maxCPUs), nodeCPUs: nodes))
     }
 
+    /// libxl's uuid in its usual text form, 8-4-4-4-12 lowercase hex digits. Written byte by
+    /// byte: `joined()` over strings is generic in the standard library, and its first use makes
+    /// the runtime scan every protocol-conformance record (`xk list` calls this per domain).
     static func uuidString(_ uuid: inout libxl_uuid) -> String {
-        let bytes = withUnsafeBytes(of: &uuid) { Array($0.prefix(16)) }
-        let hex = bytes.map { byte -> String in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
+        withUnsafeBytes(of: &uuid) { uuidText($0.prefix(16)) }
+    }
+
+    /// The text form of a uuid's 16 bytes.
+    static func uuidText(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
         }
-        let groups = [0..<4, 4..<6, 6..<8, 8..<10, 10..<16]
-        return groups.map { hex[$0].joined() }.joined(separator: "-")
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func domainType(_ raw: libxl_domain_type) -> DomainType {
