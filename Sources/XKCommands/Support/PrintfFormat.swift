@@ -4,9 +4,9 @@
 // Why not the C library's vsnprintf, as before: Swift reaches it only through withVaList, whose
 // builder asks of every argument `as? _CVarArgPassedAsDouble`. A cast to a protocol the type
 // does not conform to misses the runtime's cache and scans every protocol-conformance record in
-// the binary (4,600 of them, over pages all across its data), once per argument type. `xk list`
-// did four such scans to print its rows (gdb in the lab's dom0), and under the lab's emulation
-// each page it first touches costs a page fault through Xen.
+// the binary (4,600 of them, over pages all across its data), once per argument type: four for
+// `xk list`'s rows (gdb in the lab's dom0 stopped in those scans, called from withVaList), and
+// under the lab's emulation each page a scan first touches costs a page fault through Xen.
 //
 // The conversions: d i u x X o c s f F and %%, flags '-' '0' '+' ' ', a width and a precision
 // (each a number or '*'), length modifiers hh h l ll z j (which say how wide an integer is).
@@ -67,13 +67,13 @@ func cFormat(_ format: String, _ arguments: any CFormatArgument...) -> String {
             preconditionFailure("cFormat: unsupported conversion in \"\(format)\"")
         }
         at = end
-        var spec1 = spec
+        var resolved = spec   // with '*' widths and precisions read from the arguments
         if spec.widthFromArgument, case .signed(let w) = next() {
-            if w < 0 { spec1.leftAlign = true }
-            spec1.width = Int(w.magnitude)
+            if w < 0 { resolved.leftAlign = true }
+            resolved.width = Int(w.magnitude)
         }
-        if spec.precisionFromArgument, case .signed(let p) = next() { spec1.precision = p < 0 ? nil : Int(p) }
-        out += spec1.conversion == UInt8(ascii: "%") ? [UInt8(ascii: "%")] : spec1.render(next())
+        if spec.precisionFromArgument, case .signed(let p) = next() { resolved.precision = p < 0 ? nil : Int(p) }
+        out += spec.conversion == UInt8(ascii: "%") ? [UInt8(ascii: "%")] : resolved.render(next())
     }
     return String(decoding: out, as: UTF8.self)
 }
