@@ -60,11 +60,12 @@ import Glibc
             1e15 + 0.5, 9_007_199_254_740_993, 1e21, 1.7976931348623157e308, 5e-324, 2.2250738585072014e-308,
             Double(Float(12_345_678_901)) / 1e9, Double(Float(1)) / 1e9, 0.1, 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0,
         ]
-        var generator = SplitMix(seed: 31)
-        for _ in 0..<400 {
-            values.append(Double(bitPattern: generator.next() & 0x7fef_ffff_ffff_ffff) * (generator.next() % 2 == 0 ? 1 : -1))
-            values.append(Double(generator.next() % 10_000_000) / Double(1 << (generator.next() % 20)))
-            values.append(Double(generator.next() % 1_000_000) / 1000 + 0.0005)
+        // Spread, reproducible values: the index times the 64-bit golden ratio, each bit used once.
+        for index in 1...400 {
+            let bits = UInt64(index) &* 0x9e37_79b9_7f4a_7c15
+            values.append(Double(bitPattern: bits & 0x7fef_ffff_ffff_ffff) * (bits >> 63 == 0 ? 1 : -1))
+            values.append(Double(bits % 10_000_000) / Double(1 << ((bits >> 40) % 20)))
+            values.append(Double((bits >> 20) % 1_000_000) / 1000 + 0.0005)
         }
         for value in values {
             for spec in ["%f", "%.0f", "%.1f", "%.2f", "%.3f", "%8.1f", "%9.1f", "%-9.1f|", "%09.2f", "%+.1f", "% .1f", "%.12f", "%F"] {
@@ -129,18 +130,5 @@ import Glibc
         #expect(PrintfSpec.parse(Array("%e".utf8), 0) == nil)
         #expect(PrintfSpec.parse(Array("%#x".utf8), 0) == nil)
         #expect(PrintfSpec.parse(Array("%".utf8), 0) == nil)
-    }
-}
-
-/// A small seeded generator, so that a failure names values that come back on the next run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
