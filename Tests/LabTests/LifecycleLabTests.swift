@@ -89,6 +89,10 @@ struct LifecycleLabTests {
         #expect(Self.console("lab-pv").contains("reboot: Restarting system"), "console: \(Self.console("lab-pv"))")
         let json = try Lab.items(Lab.must(try Lab.xk("list", "--json", "lab-pv")).stdout, "domains")
         #expect(json?.first?["shutdown_reason"] as? String == "reboot", "\(String(describing: json))")
+        // list -v's reason code column (1: reboot) and the rest of its row, as xl's.
+        let xk = ListRow.stableTable(Lab.must(try Lab.xk("list", "-v", "lab-pv")).stdout)
+        let xl = ListRow.stableTable(Lab.must(try Lab.xl("list", "-v", "lab-pv")).stdout)
+        #expect(xk == xl && xk.contains("sr-  T"), "xk:\n\(xk)\nxl:\n\(xl)")
     }
 
     /// `xk console` attaches to the guest's console as `xl console` does (under a pty, as a

@@ -63,6 +63,12 @@ struct PoolsLabTests {
         for name in ["lab-pv", "lab-pooled"] {
             #expect(listing.split(separator: "\n").contains { $0.hasPrefix(name + " ") && $0.hasSuffix("xk-pool") }, "\(listing)")
         }
+        // xk list's extra columns are xl's, pools and all (but the CPU time and r/b letters).
+        for columns in [["-c"], ["-v", "-c", "-n"], ["-Z"], ["-vZcn", "lab-pooled"]] {
+            let xk = ListRow.stableTable(Lab.must(try Lab.run(Lab.xk, ["list"] + columns)).stdout)
+            let xl = ListRow.stableTable(Lab.must(try Lab.run("xl", ["list"] + columns)).stdout)
+            #expect(xk == xl, "list \(columns):\nxk:\n\(xk)\nxl:\n\(xl)")
+        }
         #expect(try Self.same("cpupool-list").contains("xk-pool              1   credit2       y          2"))
         #expect(L.eventually(30) {
             let rows = ((try? Lab.xl("vcpu-list", "lab-pv"))?.stdout ?? "").split(separator: "\n").dropFirst()

@@ -11,24 +11,40 @@ import Testing
     }
 
     @Test func verboseWorksBeforeAndAfterTheSubcommand() throws {
-        let before = try #require(try XK.parse(["-vv", "list"]) as? ListCommand)
-        #expect(before.global.verbose == 2)
+        let before = try #require(try XK.parse(["-vv", "info"]) as? InfoCommand)
+        #expect(before.global.settings.verbose == 2)
         let after = try #require(try XK.parseAsRoot(["info", "-v"]) as? InfoCommand)
-        #expect(after.global.verbose == 1)
+        #expect(after.global.settings.verbose == 1)
+        let both = try #require(try XK.parse(["-v", "info", "-v"]) as? InfoCommand)
+        #expect(both.global.settings.verbose == 2)
+    }
+
+    /// list's own -v/--verbose adds xl's columns, as `xl list -v`; libxl's messages come with
+    /// the -v before the subcommand only, as `xl -v list`.
+    @Test func listsVerboseIsItsColumns() throws {
+        let columns = try #require(try XK.parse(["list", "-v", "-Z", "-c", "-n"]) as? ListCommand)
+        #expect(columns.request.columns == ListColumns(verbose: true, context: true, cpupool: true, numa: true))
+        #expect(columns.request.global.verbose == 0)
+        let long = try #require(try XK.parse(["list", "--verbose", "--context", "--cpupool", "--numa", "web"]) as? ListCommand)
+        #expect(long.request.columns == columns.request.columns && long.request.domains == ["web"])
+        let messages = try #require(try XK.parse(["-vv", "list"]) as? ListCommand)
+        #expect(messages.request.global.verbose == 2 && messages.request.columns == ListColumns())
+        let bothKinds = try #require(try XK.parse(["-v", "list", "-v"]) as? ListCommand)
+        #expect(bothKinds.request.global.verbose == 1 && bothKinds.request.columns == ListColumns(verbose: true))
     }
 
     /// xl's global options before the subcommand, as `xl migrate` runs `xl -t migrate-receive`
     /// on the other host.
     @Test func xlGlobalOptionsGoBeforeTheSubcommand() throws {
-        #expect(try LeadingOptions.rewrite(["-vv", "-t", "migrate-receive", "-e"]) == ["migrate-receive", "--verbose", "--verbose", "--progress-cr", "-e"])
-        #expect(try LeadingOptions.rewrite(["-vfT", "list", "-v"]) == ["list", "--verbose", "--timestamps", "-v"])
+        #expect(try LeadingOptions.rewrite(["-vv", "-t", "migrate-receive", "-e"]) == ["migrate-receive", "--leading-verbose", "--leading-verbose", "--progress-cr", "-e"])
+        #expect(try LeadingOptions.rewrite(["-vfT", "list", "-v"]) == ["list", "--leading-verbose", "--timestamps", "-v"])
         #expect(try LeadingOptions.rewrite(["-N", "create", "a.cfg"]) == ["create", "-n", "a.cfg"])
         #expect(try LeadingOptions.rewrite(["list", "-t"]) == ["list", "-t"])   // after the subcommand: the subcommand's
         #expect(try LeadingOptions.rewrite(["--version"]) == ["--version"])
         #expect(throws: LeadingOptions.Refusal.self) { try LeadingOptions.rewrite(["-N", "destroy", "web"]) }
         #expect(throws: LeadingOptions.Refusal.self) { try LeadingOptions.rewrite(["-v"]) }
         let receive = try #require(try XK.parse(["-t", "-vv", "migrate-receive"]) as? MigrateReceiveCommand)
-        #expect(receive.global.xl.progressCR && receive.global.verbose == 2)
+        #expect(receive.global.xl.progressCR && receive.global.settings.verbose == 2)
         let create = try #require(try XK.parse(["-N", "create", "web.cfg"]) as? CreateCommand)
         #expect(create.dryRun)
         #expect(throws: (any Error).self) { try XK.parse(["-N", "pause", "web"]) }
@@ -45,7 +61,7 @@ import Testing
     @Test func schedRTDSTakesXlsOptions() throws {
         let set = try #require(try Self.parseRTDS(["-v", "sched-rtds", "-d", "web", "-v", "0", "-v", "1", "-p", "10000", "-b", "2000", "-e", "1",
                                              "-p", "20000", "-b", "5000", "-e", "0"]) as? SchedRTDSCommand)
-        #expect(set.global.verbose == 1 && set.vcpuArguments == ["0", "1"] && set.periods == [10000, 20000] && set.extratimes == ["1", "0"])
+        #expect(set.global.options.settings.verbose == 1 && set.vcpuArguments == ["0", "1"] && set.periods == [10000, 20000] && set.extratimes == ["1", "0"])
         #expect(try Self.parseRTDS(["sched-rtds", "-d", "web", "-v", "all", "-p", "100", "-b", "50", "-e", "0"]) is SchedRTDSCommand)
         #expect(try Self.parseRTDS(["sched-rtds", "-v", "all"]) is SchedRTDSCommand)
         for refused in [["sched-rtds", "-c", "Pool-0", "-d", "web"],          // a pool with other options

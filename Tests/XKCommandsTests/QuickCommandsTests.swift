@@ -82,8 +82,9 @@ import Testing
         #expect(list.request.global == GlobalSettings(verbose: 2, progressCR: true, timestamps: true))
         let plain = try #require(try XK.parse(["list", "web"]) as? ListCommand)
         #expect(plain.request.global == GlobalSettings())
+        // The -v before the subcommand (leadingVerbose) is added to the settings' verbose.
         #expect(Self.propertyNames(GlobalSettings()) == Self.propertyNames(GlobalOptions(), expanding: [])
-            .subtracting(["xl"]).union(Self.propertyNames(XLGlobalFlags())))
+            .subtracting(["xl"]).union(Self.propertyNames(XLGlobalFlags())).subtracting(["leadingVerbose"]))
     }
 
     /// Each property reaches the request as the parser read it, not only the defaults the
@@ -91,6 +92,8 @@ import Testing
     @Test func everyOptionReachesTheRequest() throws {
         let list = try #require(try XK.parse(["list", "--json", "--defined", "-l", "web", "7"]) as? ListCommand)
         #expect(list.request == ListCommand.Request(global: GlobalSettings(), json: true, defined: true, long: true, domains: ["web", "7"]))
+        let columns = try #require(try XK.parse(["-T", "list", "-vZcn"]) as? ListCommand)
+        #expect(columns.request == ListCommand.Request(global: GlobalSettings(timestamps: true), verbose: true, context: true, cpupool: true, numa: true))
         let info = try #require(try XK.parse(["-v", "info", "--json", "-n", "xen_version"]) as? InfoCommand)
         #expect(info.request == InfoCommand.Request(global: GlobalSettings(verbose: 1), json: true, numa: true, key: "xen_version"))
         let destroy = try #require(try XK.parse(["destroy", "-f", "0"]) as? DestroyCommand)

@@ -38,6 +38,29 @@ import Glibc
             == "a-rather-long-guest-name-that-fills-40-c    12   132     1     ---sc-       0.0")
     }
 
+    /// `xl list -v -Z -c -n`'s columns, as xl_info.c's list_domains prints them.
+    @Test func extraColumnsAreXls() {
+        let base = DomainInfo.listHeader
+        #expect(ListColumns().header == base)
+        #expect(ListColumns(verbose: true, context: true, cpupool: true, numa: true).header
+            == base + "   UUID                            Reason-Code\tSecurity Label         Cpupool NODE Affinity")
+        #expect(ListColumns(context: true).header == base + "   Security Label")
+        let all = ListColumns(verbose: true, cpupool: true, numa: true)
+        #expect(all.row(dom0, .init(poolName: "Pool-0", nodes: "all"))
+            == dom0.listRow + " 00000000-0000-0000-0000-000000000000        -                -          Pool-0 all")
+        #expect(ListColumns(context: true).row(dom0, .init()) == dom0.listRow + "                -")
+        #expect(ListColumns(cpupool: true).row(dom0, .init()) == dom0.listRow + "          (null)")
+
+        var guest = dom0
+        guest.isShutdown = true
+        guest.shutdownReason = .reboot
+        guest.securityLabel = "system_u:system_r:domU_t"
+        #expect(ListColumns(verbose: true).row(guest, .init()).hasSuffix("-0000-000000000000        1 system_u:system_r:domU_t"))
+        guest.shutdownReason = .unknown
+        guest.unnamedShutdownCode = 200   // a guest may give Xen any byte
+        #expect(ListColumns(verbose: true).row(guest, .init()).hasSuffix("-0000-000000000000       c8 system_u:system_r:domU_t"))
+    }
+
     @Test func nameMissingPrintsAsCDoes() {
         var guest = dom0
         guest.name = nil

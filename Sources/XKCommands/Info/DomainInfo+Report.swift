@@ -51,3 +51,40 @@ extension DomainInfo {
         ])
     }
 }
+
+/// The columns `xl list` adds with -v (uuid, shutdown reason code, security label), -Z (the
+/// label), -c (the CPU pool) and -n (the NUMA node affinity), byte for byte as xl prints them:
+/// note the pool's column has no space before it, as in xl.
+struct ListColumns: Equatable {
+    var verbose = false
+    var context = false
+    var cpupool = false
+    var numa = false
+
+    /// What a row needs beyond ``DomainInfo``: its pool's name and node affinity, when shown.
+    struct Extras {
+        var poolName: String?
+        var nodes: String?
+    }
+
+    var header: String {
+        var text = DomainInfo.listHeader
+        if verbose { text += "   UUID                            Reason-Code\tSecurity Label" }
+        if context && !verbose { text += "   Security Label" }
+        if cpupool { text += "         Cpupool" }
+        if numa { text += " NODE Affinity" }
+        return text
+    }
+
+    func row(_ info: DomainInfo, _ extras: Extras) -> String {
+        var text = info.listRow
+        if verbose {
+            text += " " + info.uuid
+            text += info.isShutdown ? cFormat(" %8x", UInt32(bitPattern: info.shutdownCode)) : cFormat(" %8s", "-")
+        }
+        if verbose || context { text += cFormat(" %16s", info.securityLabel ?? "-") }
+        if cpupool { text += cFormat("%16s", extras.poolName ?? "(null)") }
+        if numa { text += " " + (extras.nodes ?? "none") }
+        return text
+    }
+}

@@ -7,11 +7,25 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List domains: name, id, memory, vCPUs, state and CPU time, as xl list.",
         discussion: """
-            State letters: r running, b blocked, p paused, s shut down, then the shutdown reason (r reboot, s suspend, c crash, w watchdog, S soft reset; - poweroff), d dying. With DOMAIN arguments (names or ids), lists just those, in the order given; an unknown domain is an error and nothing is listed. With --json, one JSON document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
+            State letters: r running, b blocked, p paused, s shut down, then the shutdown reason (r reboot, s suspend, c crash, w watchdog, S soft reset; - poweroff), d dying. With DOMAIN arguments (names or ids), lists just those, in the order given; an unknown domain is an error and nothing is listed. -v, -Z, -c and -n add xl's columns to the table: the UUID, the shutdown reason's number in hex and the FLASK security label (-v); the label alone (-Z); the CPU pool (-c); the NUMA nodes of the domain's memory (-n). libxl's messages come with a -v before the subcommand (xk -v list), as with xl. With --json, one JSON document; the keys are in docs/json.md (/usr/share/doc/xenkit/docs/json.md.gz).
             """
     )
 
-    @OptionGroup var global: GlobalOptions
+    /// Only the options before the subcommand: list's own -v is xl's.
+    @OptionGroup var global: LeadingGlobalOptions
+
+    @Flag(name: .shortAndLong,
+          help: "Add each domain's UUID, shutdown reason code and security label, as xl list -v (libxl's messages: xk -v list).")
+    var verbose = false
+
+    @Flag(name: [.customShort("Z"), .long], help: "Add each domain's security label (FLASK), as xl list -Z.")
+    var context = false
+
+    @Flag(name: .shortAndLong, help: "Add each domain's CPU pool, as xl list -c.")
+    var cpupool = false
+
+    @Flag(name: .shortAndLong, help: "Add the NUMA nodes each domain's memory is placed on, as xl list -n.")
+    var numa = false
 
     @Flag(help: "Print JSON instead of the table.")
     var json = false
@@ -27,7 +41,8 @@ struct ListCommand: ParsableCommand {
 
     /// What was asked, as plain values (the quick path builds it without the parser).
     var request: Request {
-        Request(global: global.settings, json: json, defined: defined, long: long, domains: domains)
+        Request(global: global.settings, verbose: verbose, context: context, cpupool: cpupool, numa: numa,
+                json: json, defined: defined, long: long, domains: domains)
     }
 
     func run() throws { try request.run() }
@@ -35,6 +50,10 @@ struct ListCommand: ParsableCommand {
     /// `xk list` with its command line read.
     struct Request: Equatable {
         var global: GlobalSettings
+        var verbose = false
+        var context = false
+        var cpupool = false
+        var numa = false
         var json = false
         var defined = false
         var long = false
@@ -62,10 +81,26 @@ extension ListCommand.Request {
         if json {
             print(DomainInfo.listDocument(infos).serialized())
         } else {
-            print(DomainInfo.listHeader)
-            for info in infos { print(info.listRow) }
+            let columns = self.columns
+            print(columns.header)
+            let pools = columns.cpupool ? try context.cpupools() : []
+            let nodeCount = columns.numa ? try context.hostNodeCount() : 0
+            for info in infos {
+                var extras = ListColumns.Extras()
+                if columns.cpupool { extras.poolName = pools.first { $0.id == info.cpupool }?.name }
+                if columns.numa {
+                    // A domain gone since the listing has no affinity to read: xl prints what
+                    // its bitmap held, this prints "none".
+                    let nodes = (try? context.nodeAffinity(of: info.id, nodeCount: nodeCount)) ?? []
+                    extras.nodes = VCPUInfo.describe(nodes, hostCPUCount: nodeCount)
+                }
+                print(columns.row(info, extras))
+            }
         }
     }
+
+    /// The table's extra columns asked for.
+    var columns: ListColumns { ListColumns(verbose: verbose, context: context, cpupool: cpupool, numa: numa) }
 }
 
 extension ListCommand.Request {

@@ -18,7 +18,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The same options as plain values, for the command's work.
     var settings: GlobalSettings {
-        GlobalSettings(verbose: verbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
+        GlobalSettings(verbose: verbose + xl.leadingVerbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
     }
 
     /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
@@ -48,9 +48,14 @@ struct GlobalSettings: Equatable, Sendable {
     }
 }
 
-/// xl's -t and -T, which go before the subcommand (LeadingOptions.swift hands them over in
+/// xl's -v, -t and -T, which go before the subcommand (LeadingOptions.swift hands them over in
 /// this long form); hidden: the help names them among xl's global options.
 public struct XLGlobalFlags: ParsableArguments {
+    /// xl -v before the subcommand, counted: its own name, so that it reaches a subcommand whose
+    /// own -v and --verbose mean something else (list's columns).
+    @Flag(name: .customLong("leading-verbose"), help: .hidden)
+    var leadingVerbose: Int
+
     /// xl -t: progress lines overwrite themselves with a carriage return even when stderr is
     /// not a terminal.
     @Flag(name: .customLong("progress-cr"), help: .hidden)
@@ -61,6 +66,16 @@ public struct XLGlobalFlags: ParsableArguments {
     var timestamps = false
 
     public init() {}
+}
+
+/// The global options of a subcommand whose own `-v` and `--verbose` both mean something else
+/// (list's extra columns, as in xl): libxl's messages only with `xk -v list`, before it.
+struct LeadingGlobalOptions: ParsableArguments {
+    @OptionGroup var xl: XLGlobalFlags
+
+    var settings: GlobalSettings {
+        GlobalSettings(verbose: xl.leadingVerbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
+    }
 }
 
 /// The global options of a subcommand whose own `-v` means something else (sched-rtds's

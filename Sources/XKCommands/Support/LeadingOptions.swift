@@ -3,7 +3,8 @@
 // swift-argument-parser has no notion of options that belong before a subcommand only (a
 // root option is matched anywhere, so it would take sched-rtds's own -v), so they are read
 // here, by hand, and handed to the subcommand in its long form after its name:
-//   -v  --verbose (repeatable)     -t  --progress-cr     -T  --timestamps
+//   -v  --leading-verbose (repeatable: the subcommand's own --verbose may mean something
+//       else, as list's does)      -t  --progress-cr     -T  --timestamps
 //   -N  the subcommand's own -n (dry run), for those that have one; refused for the rest,
 //       as xl refuses it ("command does not implement -N (dryrun) option")
 //   -f  accepted and ignored: xl 4.17 sets a flag that nothing reads.
@@ -41,7 +42,7 @@ enum LeadingOptions {
             throw Refusal(description: "a subcommand must follow the global options (\(arguments.joined(separator: " ")))")
         }
         let command = arguments[index]
-        var moved = Array(repeating: "--verbose", count: verbose)
+        var moved = Array(repeating: "--leading-verbose", count: verbose)
         if progressCR { moved.append("--progress-cr") }
         if timestamps { moved.append("--timestamps") }
         if dryRun {

@@ -6,6 +6,19 @@ public enum ShutdownReason: String, Hashable, Sendable, Codable, CaseIterable {
     case softReset = "soft_reset"
     case unknown
 
+    /// Xen's number for it (SHUTDOWN_poweroff ...); -1, libxl's, when unknown.
+    public var code: Int32 {
+        switch self {
+        case .poweroff: 0
+        case .reboot: 1
+        case .suspend: 2
+        case .crash: 3
+        case .watchdog: 4
+        case .softReset: 5
+        case .unknown: -1
+        }
+    }
+
     /// The letter xl prints in the fifth state column ("-rscwS"; '?' when unknown).
     public var stateLetter: Character {
         switch self {
@@ -44,6 +57,8 @@ public struct DomainInfo: Hashable, Sendable {
     public var isDying: Bool
     /// Set only while ``isShutdown`` is true.
     public var shutdownReason: ShutdownReason?
+    /// The reason's number when it is one xk has no name for (a guest may give any byte).
+    public var unnamedShutdownCode: Int32?
     /// Memory the domain has now.
     public var currentMemory: Memory
     /// Memory claimed for the domain but not yet allocated (outstanding claims).
@@ -64,6 +79,7 @@ public struct DomainInfo: Hashable, Sendable {
         id: DomainID, name: String?, uuid: String, type: DomainType,
         isRunning: Bool = false, isBlocked: Bool = false, isPaused: Bool = false,
         isShutdown: Bool = false, isDying: Bool = false, shutdownReason: ShutdownReason? = nil,
+        unnamedShutdownCode: Int32? = nil,
         currentMemory: Memory, outstandingMemory: Memory = .kibibytes(0), maxMemory: Memory,
         sharedMemory: Memory = .kibibytes(0), pagedMemory: Memory = .kibibytes(0),
         cpuTimeNanoseconds: UInt64 = 0, onlineVCPUs: UInt32, maxVCPUID: UInt32,
@@ -79,6 +95,7 @@ public struct DomainInfo: Hashable, Sendable {
         self.isShutdown = isShutdown
         self.isDying = isDying
         self.shutdownReason = shutdownReason
+        self.unnamedShutdownCode = unnamedShutdownCode
         self.currentMemory = currentMemory
         self.outstandingMemory = outstandingMemory
         self.maxMemory = maxMemory
@@ -94,6 +111,10 @@ public struct DomainInfo: Hashable, Sendable {
     /// The memory xl shows in its Mem column: current plus outstanding claims (saturating,
     /// as ``Memory`` adds).
     public var totalMemory: Memory { currentMemory + outstandingMemory }
+
+    /// The shutdown reason's number as Xen reports it (0 poweroff ... 5 soft reset), which
+    /// `xl list -v` prints in hex.
+    public var shutdownCode: Int32 { unnamedShutdownCode ?? shutdownReason?.code ?? 0 }
 
     /// How many vCPUs the domain has: `maxVCPUID + 1`, or 0 while it has none. Xen reports
     /// the highest id as ~0 (XEN_INVALID_MAX_VCPU_ID) until a domain being built has its

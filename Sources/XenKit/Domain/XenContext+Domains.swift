@@ -55,6 +55,13 @@ extension XenContext {
         }
     }
 
+    /// The NUMA nodes Xen places a domain's memory on, of the host's `nodeCount` (`xl list -n`).
+    ///
+    /// The corresponding libxl function is `libxl_domain_get_nodeaffinity`.
+    public func nodeAffinity(of id: DomainID, nodeCount: Int) throws(XenError) -> Set<Int> {
+        try perform("read the NUMA node affinity of domain \(id)") { Libxl.nodeAffinity($0, id, nodeCount: nodeCount) }
+    }
+
     /// The name xenstore holds for a domain, if any.
     public func name(of id: DomainID) -> String? {
         Libxl.domainName(ctx, id)

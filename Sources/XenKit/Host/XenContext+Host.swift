@@ -10,6 +10,11 @@ extension XenContext {
         try perform("read the host's CPU topology") { Libxl.topology($0) }
     }
 
+    /// How many NUMA nodes the host has (libxl_physinfo's nr_nodes), nodes without CPUs too.
+    public func hostNodeCount() throws(XenError) -> Int {
+        Int(try perform("read the host's physical info") { Libxl.physicalInfo($0) }.nodeCount)
+    }
+
     /// The host facts `xl info` prints.
     ///
     /// The corresponding libxl functions are `libxl_get_physinfo`, `libxl_get_version_info`,

@@ -100,6 +100,19 @@ extension Libxl {
         return set
     }
 
+    /// The NUMA nodes a domain's memory is placed on (libxl_domain_get_nodeaffinity), of the
+    /// host's first `nodeCount` nodes.
+    static func nodeAffinity(_ ctx: OpaquePointer, _ id: DomainID, nodeCount: Int) -> Result<Set<Int>, LibxlFailure> {
+        var map = libxl_bitmap()
+        libxl_bitmap_init(&map)
+        defer { libxl_bitmap_dispose(&map) }
+        let allocated = libxl_node_bitmap_alloc(ctx, &map, 0)
+        guard allocated == 0 else { return .failure(LibxlFailure(code: allocated)) }
+        let rc = libxl_domain_get_nodeaffinity(ctx, id.rawValue, &map)
+        guard rc == 0 else { return .failure(LibxlFailure(code: rc)) }
+        return .success(bits(map, limit: nodeCount))
+    }
+
     static func onlineHostCPUs(_ ctx: OpaquePointer) -> Result<Int, LibxlFailure> {
         let count = libxl_get_online_cpus(ctx)
         return count > 0 ? .success(Int(count)) : .failure(LibxlFailure(code: count == 0 ? -3 : count))

@@ -102,6 +102,8 @@ enum Libxl {
             isShutdown: raw.shutdown,
             isDying: raw.dying,
             shutdownReason: raw.shutdown ? shutdownReason(raw.shutdown_reason) : nil,
+            unnamedShutdownCode: raw.shutdown && shutdownReason(raw.shutdown_reason) == .unknown
+                ? Int32(truncatingIfNeeded: raw.shutdown_reason.rawValue) : nil,
             currentMemory: .kibibytes(raw.current_memkb),
             outstandingMemory: .kibibytes(raw.outstanding_memkb),
             maxMemory: .kibibytes(raw.max_memkb),
