@@ -9,7 +9,22 @@ import Testing
     static let recognised: [[String]] = [
         ["list"], ["info"], ["pause", "web"], ["unpause", "7"], ["destroy", "web"], ["destroy", "0"],
         ["pause", "name with spaces"], ["watch", "12"], ["list", "--json"], ["info", "--json"],
-    ] + createLines
+    ] + createLines + saveAndRestoreLines
+
+    /// save's and restore's quick flags, each alone and all together (in two orders), with
+    /// each count of operands.
+    static let saveAndRestoreLines: [[String]] = {
+        var lines: [[String]] = []
+        for flags in [[], ["-c"], ["-p"], ["-c", "-p"], ["-p", "-c"]] {
+            lines.append(["save"] + flags + ["web", "/var/lib/xen/save/web"])
+            lines.append(["save"] + flags + ["7", "web save", "/etc/xen/web.cfg"])
+        }
+        for flags in [[], ["-p"], ["-e"], ["-c"], ["-q"], ["-p", "-e", "-c", "-q"], ["-q", "-c", "-e", "-p"]] {
+            lines.append(["restore"] + flags + ["/var/lib/xen/save/web"])
+            lines.append(["restore"] + flags + ["/etc/xen/web.cfg", "/var/lib/xen/save/web"])
+        }
+        return lines
+    }()
 
     /// Every choice of create's quick flags, in two orders, with and without overrides.
     static let createLines: [[String]] = {
@@ -35,6 +50,8 @@ import Testing
         case let command as DestroyCommand: .destroy(command.request)
         case let command as WatchCommand: .watch(command.request)
         case let command as CreateCommand: .create(command.request)
+        case let command as SaveCommand: .save(command.request)
+        case let command as RestoreCommand: .restore(command.request)
         default: nil
         }
     }
@@ -71,6 +88,8 @@ import Testing
         case .pause(let request), .unpause(let request), .watch(let request): request
         case .destroy(let request): request
         case .create(let request): request
+        case .save(let request): request
+        case .restore(let request): request
         }
         #expect(Self.propertyNames(request, expanding: ["target"]) == Self.propertyNames(command), "\(line)")
     }
@@ -110,6 +129,10 @@ import Testing
         ["create"], ["create", "-q"], ["create", "-n", "web.cfg"], ["create", "-q", "-q", "web.cfg"], ["create", "web.cfg", "-q"],
         ["create", "-qp", "web.cfg"], ["create", "--json", "web.cfg"], ["create", "-F", "web.cfg"], ["create", "web.cfg", "memory"],
         ["create", "web.cfg", "memory=1", "-p"], ["create", "web.cfg", "-x=1"], ["create", "--", "web.cfg"], ["create", "-v", "web.cfg"],
+        ["save"], ["save", "web"], ["save", "web", "f", "c", "d"], ["save", "-c", "-c", "web", "f"], ["save", "--json", "web", "f"],
+        ["save", "web", "f", "-p"], ["save", "-e", "web", "f"], ["save", "-", "f"], ["save", "-cp", "web", "f"],
+        ["restore"], ["restore", "a", "b", "c"], ["restore", "-p", "-p", "f"], ["restore", "--json", "f"], ["restore", "f", "-p"],
+        ["restore", "-x", "f"], ["restore", "-v", "f"], ["restore", "-pe", "f"], ["restore", "--", "f"],
     ]) func everyOtherLineGoesToTheParser(line: [String]) {
         #expect(QuickCommand(line) == nil, "\(line)")
         #expect(!QuickCommand.isVersion(line))

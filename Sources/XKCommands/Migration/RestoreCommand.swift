@@ -36,8 +36,24 @@ struct RestoreCommand: ParsableCommand {
         }
     }
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, paused: paused, noWatcher: noWatcher, console: console, quiet: quiet, json: json, files: files)
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk restore` with its command line read (and validated).
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var paused = false, noWatcher = false, console = false, quiet = false, json = false
+        var files: [String]
+    }
+}
+
+extension RestoreCommand.Request {
     func run() throws {
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         // xl's order is CONFIG FILE; the and the help's is FILE CONFIG: the save file

@@ -30,8 +30,27 @@ struct SaveCommand: ParsableCommand {
     @Argument(help: "An xl.cfg to store in the file instead of the domain's own config.")
     var config: String?
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, checkpoint: checkpoint, leavePaused: leavePaused, json: json,
+                domain: domain, file: file, config: config)
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk save` with its command line read.
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var checkpoint = false, leavePaused = false, json = false
+        var domain: String
+        var file: String
+        var config: String?
+    }
+}
+
+extension SaveCommand.Request {
     func run() throws {
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         let context = try state.context
         let id = try state.resolve(domain)
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
@@ -55,7 +74,7 @@ struct SaveCommand: ParsableCommand {
         case .keepPaused: "paused"
         }
         if json {
-            print(Self.document(name: result.name, id: id, file: file, bytes: UInt64(result.bytes), seconds: result.seconds,
+            print(SaveCommand.document(name: result.name, id: id, file: file, bytes: UInt64(result.bytes), seconds: result.seconds,
                                 mibPerSecond: result.megabytesPerSecond, outcome: kept).serialized())
         } else {
             print("Saved domain '\(result.name)' to \(file): \(result.bytes / 1_048_576) MiB in "

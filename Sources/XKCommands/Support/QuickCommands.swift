@@ -13,11 +13,14 @@
 // or on a busy dom0, that is most of a short command's time.
 //
 // So `xk list` and `xk info` (each also with `--json` alone), `xk pause D`, `xk unpause D`,
-// `xk destroy D` and `xk watch D`, exactly so, and `xk create [-q] [-p] [-e] [-c] FILE
-// [KEY=VALUE...]` (those flags before the file, each once), are read here into the same plain
+// `xk destroy D` and `xk watch D`, exactly so, `xk create [-q] [-p] [-e] [-c] FILE
+// [KEY=VALUE...]`, `xk save [-c] [-p] D FILE [CONFIG]` and `xk restore [-p] [-e] [-c] [-q] FILE
+// [CONFIG]` (those flags before the operands, each once), are read here into the same plain
 // request each command's `run()` hands its work to (ListCommand.Request, DomainRequest, ...),
 // and that request runs. create is here because the parser cost it 250 ms in the lab (a dry
-// run took 433 ms against xl's 185), a tenth of an HVM guest's whole create. Anything else
+// run took 433 ms against xl's 185), a tenth of an HVM guest's whole create; restore because
+// `xk restore` of a missing file took 520 ms against xl's 250 (stop 32), the whole of what
+// an HVM restore spent beyond xl's before libxl's own work, and save as its pair. Anything else
 // (any other option, `--help`, another operand, an operand starting with '-') goes to the
 // parser, and `xk --version` is answered in main. QuickCommandsTests checks, line by line,
 // that the request read here equals the request of the command the parser builds, and that
@@ -39,14 +42,27 @@ enum QuickCommand: Equatable {
     case destroy(DestroyCommand.Request)
     case watch(DomainRequest)
     case create(CreateCommand.Request)
+    case save(SaveCommand.Request)
+    case restore(RestoreCommand.Request)
 
     /// The short command `arguments` give; nil for any other line (the parser's).
     init?(_ arguments: [String]) {
         let none = GlobalSettings()
-        if arguments.first == "create" {
+        switch arguments.first {
+        case "create":
             guard let request = Self.create(arguments.dropFirst()) else { return nil }
             self = .create(request)
             return
+        case "save":
+            guard let request = Self.save(arguments.dropFirst()) else { return nil }
+            self = .save(request)
+            return
+        case "restore":
+            guard let request = Self.restore(arguments.dropFirst()) else { return nil }
+            self = .restore(request)
+            return
+        default:
+            break
         }
         switch arguments.count {
         case 1:
@@ -91,6 +107,8 @@ enum QuickCommand: Equatable {
         case .destroy(let request): try request.run()
         case .watch(let request): try WatchCommand.run(request)
         case .create(let request): try request.run()
+        case .save(let request): try request.run()
+        case .restore(let request): try request.run()
         }
     }
 
@@ -99,28 +117,71 @@ enum QuickCommand: Equatable {
     /// parser's validation asks of them).
     private static func create(_ words: ArraySlice<String>) -> CreateCommand.Request? {
         var request = CreateCommand.Request(global: GlobalSettings(), file: "")
-        var rest = words
-        while let word = rest.first, word.hasPrefix("-") {
-            func once(_ flag: inout Bool) -> Bool {
-                defer { flag = true }
-                return !flag
+        let known = leadingFlags(words) { flag in
+            switch flag {
+            case "-q": once(&request.quiet)
+            case "-p": once(&request.paused)
+            case "-e": once(&request.noWatcher)
+            case "-c": once(&request.console)
+            default: false
             }
-            let first: Bool
-            switch word {
-            case "-q": first = once(&request.quiet)
-            case "-p": first = once(&request.paused)
-            case "-e": first = once(&request.noWatcher)
-            case "-c": first = once(&request.console)
-            default: return nil
-            }
-            guard first else { return nil }
-            rest = rest.dropFirst()
         }
-        guard let file = rest.first else { return nil }
+        guard let rest = known, let file = rest.first else { return nil }
         request.file = file
         request.overrides = Array(rest.dropFirst())
         guard request.overrides.allSatisfy({ $0.contains("=") && !$0.hasPrefix("-") }) else { return nil }
         return request
+    }
+
+    /// `save [-c] [-p] DOMAIN FILE [CONFIG]`, the flags before the operands, each at most once.
+    private static func save(_ words: ArraySlice<String>) -> SaveCommand.Request? {
+        var request = SaveCommand.Request(global: GlobalSettings(), domain: "", file: "")
+        let known = leadingFlags(words) { flag in
+            switch flag {
+            case "-c": once(&request.checkpoint)
+            case "-p": once(&request.leavePaused)
+            default: false
+            }
+        }
+        guard let operands = known, (2...3).contains(operands.count), !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
+        request.domain = operands[operands.startIndex]
+        request.file = operands[operands.startIndex + 1]
+        request.config = operands.count == 3 ? operands.last : nil
+        return request
+    }
+
+    /// `restore [-p] [-e] [-c] [-q] FILE [CONFIG]`, the flags before the operands, each at most once.
+    private static func restore(_ words: ArraySlice<String>) -> RestoreCommand.Request? {
+        var request = RestoreCommand.Request(global: GlobalSettings(), files: [])
+        let known = leadingFlags(words) { flag in
+            switch flag {
+            case "-p": once(&request.paused)
+            case "-e": once(&request.noWatcher)
+            case "-c": once(&request.console)
+            case "-q": once(&request.quiet)
+            default: false
+            }
+        }
+        guard let operands = known, (1...2).contains(operands.count), !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
+        request.files = Array(operands)
+        return request
+    }
+
+    /// The words after the flags at the front of `words`; nil when `take` refuses one (an
+    /// unknown flag, or one given twice).
+    private static func leadingFlags(_ words: ArraySlice<String>, _ take: (String) -> Bool) -> ArraySlice<String>? {
+        var rest = words
+        while let word = rest.first, word.hasPrefix("-") {
+            guard take(word) else { return nil }
+            rest = rest.dropFirst()
+        }
+        return rest
+    }
+
+    /// Sets a flag; false when it was set already.
+    private static func once(_ flag: inout Bool) -> Bool {
+        defer { flag = true }
+        return !flag
     }
 
     /// Whether `arguments` only ask for the version (`xk --version`).
