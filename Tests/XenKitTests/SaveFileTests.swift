@@ -96,55 +96,6 @@ import Musl
         #expect(lseek(file.fd, 0, SEEK_CUR) == off_t(file.streamOffset))
     }
 
-    /// A file shaped as an HVM guest's: a thousand small libxc records between two big ones.
-    static func manyRecords() -> [UInt8] {
-        var libxc: [UInt8] = record(1, [UInt8](repeating: 0x5a, count: 300_000))
-        for index in 0..<1000 { libxc += record(1, [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 8192)) }
-        libxc += record(1, [UInt8](repeating: 0x5b, count: 200_000)) + record(0, [])
-        return Array("LibxlFmt".utf8) + [0, 0, 0, 2, 0, 0, 0, 0] + record(1, [])
-            + [UInt8](repeating: 0xff, count: 8) + Array("XENF".utf8) + [0, 0, 0, 3] + [UInt8](repeating: 0, count: 8)
-            + [UInt8](repeating: 0x11, count: 16) + libxc + record(0, [])
-    }
-
-    /// The walk reads through a window: what it reads is the file's bytes, wherever they are,
-    /// and the headers of a thousand 8 KiB records cost a window read per 64 KiB, not one each.
-    @Test func theWindowReadsTheFilesBytesWithFewReads() throws {
-        let bytes = Self.manyRecords()
-        var direct = 0
-        func fill(_ offset: Int, _ count: Int) -> [UInt8] {
-            direct += 1
-            return Array(bytes[min(offset, bytes.count)..<min(offset + count, bytes.count)])
-        }
-        var window = ReadWindow(fill: fill)
-        var seed: UInt64 = 7
-        for _ in 0..<5000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let offset = Int(seed >> 33) % (bytes.count + 100)
-            let count = [8, 24, 16, 100_000][Int(seed >> 20) % 4]
-            #expect(window.read(offset, count) == Array(bytes[min(offset, bytes.count)..<min(offset + count, bytes.count)]),
-                    "\(offset) \(count)")
-        }
-        // Reads at the window's edges and at the end of the file.
-        var edges = ReadWindow(fill: fill)
-        for (offset, count) in [(1000, 8), (1000 + ReadWindow.size - 8, 8), (1000 + ReadWindow.size - 7, 8), (1000, 8),
-                                (bytes.count - 8, 8), (bytes.count - 4, 8), (bytes.count, 8), (bytes.count - 3, 2)] {
-            #expect(edges.read(offset, count) == Array(bytes[min(offset, bytes.count)..<min(offset + count, bytes.count)]),
-                    "\(offset) \(count)")
-        }
-        #expect(edges.fills == 7)
-        var walked = ReadWindow(fill: fill)
-        #expect(StreamWalk.check(size: bytes.count, start: 16) { walked.read($0, $1) } == nil)
-        #expect(walked.fills <= bytes.count / ReadWindow.size + 4, "\(walked.fills) reads for \(bytes.count) bytes")
-        for cut in [bytes.count - 1, bytes.count - 8, bytes.count / 2, 40_000] {
-            var cutWindow = ReadWindow(fill: fill)
-            #expect(StreamWalk.check(size: cut, start: 16) { cutWindow.read($0, $1) } != nil, "cut at \(cut)")
-        }
-        let header = SaveFileHeader(configJSON: Self.json)
-        let path = Self.file(header.encoded() + bytes)
-        defer { unlink(path) }
-        #expect(try SaveFile(path: path).streamOffset == header.encoded().count)
-    }
-
     @Test func everyCutOfTheStreamIsRefused() throws {
         let header = SaveFileHeader(configJSON: Self.json).encoded()
         for cut in 1..<Self.stream.count {

@@ -66,9 +66,7 @@ public final class SaveFile {
         guard ident.count == 16 else { return "it is truncated: it has no libxl stream after its header" }
         if let problem = LibxlStreamHeader.problem(ident) { return problem }
         guard regularFile else { return nil }
-        let descriptor = fd
-        var window = ReadWindow { offset, count in Self.read(descriptor, count, at: offset) }
-        return StreamWalk.check(size: size, start: streamOffset + 16) { offset, count in window.read(offset, count) }
+        return StreamWalk.check(size: size, start: streamOffset + 16) { offset, count in Self.read(fd, count, at: offset) }
     }
 
     /// Up to `count` bytes from the current offset (or `at`); fewer at the end.

@@ -77,35 +77,3 @@ enum StreamWalk {
 
     private static func padded(_ length: Int) -> Int { (length + 7) & ~7 }
 }
-
-/// Reads a file through one window of bytes kept from the last read, for ``StreamWalk``: the
-/// headers of a save file's many small records then cost one read per window, not one each.
-/// An HVM guest's 200 MiB save file has over a thousand records, most of them 8 KiB; in the
-/// lab's emulated dom0 each read is a trip through Xen, and 1,032 preads took 2.9 s of an
-/// strace'd `xk restore` that xl spends nothing on.
-struct ReadWindow {
-    static let size = 64 << 10
-    private let fill: (_ offset: Int, _ count: Int) -> [UInt8]
-    private var start = 0
-    private var bytes: [UInt8] = []
-    /// How many reads reached the file.
-    private(set) var fills = 0
-
-    /// `fill` reads up to `count` bytes at `offset` (fewer at the end of the file).
-    init(fill: @escaping (_ offset: Int, _ count: Int) -> [UInt8]) {
-        self.fill = fill
-    }
-
-    /// Up to `count` bytes at `offset`, fewer at the end of the file: the window's when they
-    /// lie in it; otherwise the window moves to `offset` first.
-    mutating func read(_ offset: Int, _ count: Int) -> [UInt8] {
-        if offset >= start, offset + count <= start + bytes.count {
-            return Array(bytes[(offset - start)..<(offset - start + count)])
-        }
-        fills += 1
-        guard count <= Self.size else { return fill(offset, count) }
-        bytes = fill(offset, Self.size)
-        start = offset
-        return Array(bytes.prefix(count))
-    }
-}
