@@ -18,7 +18,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The same options as plain values, for the command's work.
     var settings: GlobalSettings {
-        GlobalSettings(verbose: verbose + xl.leadingVerbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
+        xl.settings(verbose: verbose)
     }
 
     /// The libxl log level echoed to stderr: none by default, warnings with -v, then more.
@@ -56,6 +56,12 @@ public struct XLGlobalFlags: ParsableArguments {
     @Flag(name: .customLong("leading-verbose"), help: .hidden)
     var leadingVerbose: Int
 
+    /// The settings, with `verbose` the -v count given after the subcommand (added to the -v
+    /// before it).
+    func settings(verbose: Int) -> GlobalSettings {
+        GlobalSettings(verbose: verbose + leadingVerbose, progressCR: progressCR, timestamps: timestamps)
+    }
+
     /// xl -t: progress lines overwrite themselves with a carriage return even when stderr is
     /// not a terminal.
     @Flag(name: .customLong("progress-cr"), help: .hidden)
@@ -73,9 +79,7 @@ public struct XLGlobalFlags: ParsableArguments {
 struct LeadingGlobalOptions: ParsableArguments {
     @OptionGroup var xl: XLGlobalFlags
 
-    var settings: GlobalSettings {
-        GlobalSettings(verbose: xl.leadingVerbose, progressCR: xl.progressCR, timestamps: xl.timestamps)
-    }
+    var settings: GlobalSettings { xl.settings(verbose: 0) }
 }
 
 /// The global options of a subcommand whose own `-v` means something else (sched-rtds's

@@ -117,18 +117,9 @@ enum QuickCommand: Equatable {
     /// most once; the overrides are words with a '=' that do not start with '-' (what the
     /// parser's validation asks of them).
     private static func create(_ words: ArraySlice<String>) -> CreateCommand.Request? {
-        var request = CreateCommand.Request(global: GlobalSettings(), file: "")
-        let known = leadingFlags(words) { flag in
-            switch flag {
-            case "-q": once(&request.quiet)
-            case "-p": once(&request.paused)
-            case "-e": once(&request.noWatcher)
-            case "-c": once(&request.console)
-            default: false
-            }
-        }
-        guard let rest = known, let file = rest.first else { return nil }
-        request.file = file
+        guard let (flags, rest) = buildFlags(words), let file = rest.first else { return nil }
+        var request = CreateCommand.Request(global: GlobalSettings(), paused: flags.paused, quiet: flags.quiet,
+                                            console: flags.console, noWatcher: flags.noWatcher, file: file)
         request.overrides = Array(rest.dropFirst())
         guard request.overrides.allSatisfy({ $0.contains("=") && !$0.hasPrefix("-") }) else { return nil }
         return request
@@ -153,19 +144,32 @@ enum QuickCommand: Equatable {
 
     /// `restore [-p] [-e] [-c] [-q] FILE [CONFIG]`, the flags before the operands, each at most once.
     private static func restore(_ words: ArraySlice<String>) -> RestoreCommand.Request? {
-        var request = RestoreCommand.Request(global: GlobalSettings(), files: [])
-        let known = leadingFlags(words) { flag in
+        guard let (flags, operands) = buildFlags(words), (1...2).contains(operands.count),
+              !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
+        return RestoreCommand.Request(global: GlobalSettings(), paused: flags.paused, noWatcher: flags.noWatcher,
+                                      console: flags.console, quiet: flags.quiet, files: Array(operands))
+    }
+
+    /// The flags create and restore share, with the same meanings: -q quiet, -p paused, -e no
+    /// watcher, -c console.
+    private struct BuildFlags {
+        var quiet = false, paused = false, noWatcher = false, console = false
+    }
+
+    /// create's and restore's flags at the front of `words`, each at most once, and the words
+    /// after them; nil for any other flag.
+    private static func buildFlags(_ words: ArraySlice<String>) -> (BuildFlags, ArraySlice<String>)? {
+        var flags = BuildFlags()
+        let rest = leadingFlags(words) { flag in
             switch flag {
-            case "-p": once(&request.paused)
-            case "-e": once(&request.noWatcher)
-            case "-c": once(&request.console)
-            case "-q": once(&request.quiet)
+            case "-q": once(&flags.quiet)
+            case "-p": once(&flags.paused)
+            case "-e": once(&flags.noWatcher)
+            case "-c": once(&flags.console)
             default: false
             }
         }
-        guard let operands = known, (1...2).contains(operands.count), !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
-        request.files = Array(operands)
-        return request
+        return rest.map { (flags, $0) }
     }
 
     /// The words after the flags at the front of `words`; nil when `take` refuses one (an

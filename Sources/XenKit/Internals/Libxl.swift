@@ -91,6 +91,7 @@ enum Libxl {
 
     private static func domainInfo(_ ctx: OpaquePointer, _ raw: libxl_dominfo, name: Bool = true) -> DomainInfo {
         var uuid = raw.uuid
+        let reason = raw.shutdown ? shutdownReason(raw.shutdown_reason) : nil
         return DomainInfo(
             id: DomainID(raw.domid),
             name: name ? domainName(ctx, DomainID(raw.domid)) : nil,
@@ -101,9 +102,8 @@ enum Libxl {
             isPaused: raw.paused,
             isShutdown: raw.shutdown,
             isDying: raw.dying,
-            shutdownReason: raw.shutdown ? shutdownReason(raw.shutdown_reason) : nil,
-            unnamedShutdownCode: raw.shutdown && shutdownReason(raw.shutdown_reason) == .unknown
-                ? Int32(truncatingIfNeeded: raw.shutdown_reason.rawValue) : nil,
+            shutdownReason: reason,
+            unnamedShutdownCode: reason == .unknown ? Int32(truncatingIfNeeded: raw.shutdown_reason.rawValue) : nil,
             currentMemory: .kibibytes(raw.current_memkb),
             outstandingMemory: .kibibytes(raw.outstanding_memkb),
             maxMemory: .kibibytes(raw.max_memkb),
