@@ -6,7 +6,7 @@ import XenKit
 /// The migration commands' command lines, and the receiver command they run, as xl builds it.
 @Suite struct MigrationCommandLineTests {
     func rune(_ arguments: String...) throws -> String {
-        try #require(try XK.parseAsRoot(["migrate"] + arguments) as? MigrateCommand).rune
+        try #require(try XK.parseAsRoot(["migrate"] + arguments) as? MigrateCommand).request.rune
     }
 
     @Test func theReceiverIsStartedAsXlStartsIt() throws {
@@ -47,8 +47,8 @@ import XenKit
     /// Compression only between xk ends: xl's receiver gets xl's plain wire, and so does an
     /// operator's whole command (-s "") unless --compress says that it decompresses.
     @Test func compressionIsOnlyBetweenXkEnds() throws {
-        func command(_ arguments: String...) throws -> MigrateCommand {
-            try #require(try XK.parseAsRoot(["migrate"] + arguments) as? MigrateCommand)
+        func command(_ arguments: String...) throws -> MigrateCommand.Request {
+            try #require(try XK.parseAsRoot(["migrate"] + arguments) as? MigrateCommand).request
         }
         #expect(try command("web", "host2").compressionLevel == 1)
         #expect(try command("--compress", "6", "web", "host2").compressionLevel == 6)

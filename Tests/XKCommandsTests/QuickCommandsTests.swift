@@ -9,7 +9,19 @@ import Testing
     static let recognised: [[String]] = [
         ["list"], ["info"], ["pause", "web"], ["unpause", "7"], ["destroy", "web"], ["destroy", "0"],
         ["pause", "name with spaces"], ["watch", "12"], ["list", "--json"], ["info", "--json"],
-    ] + createLines + saveAndRestoreLines
+    ] + createLines + saveAndRestoreLines + migrationLines
+
+    /// What a live migration runs: the sender's lines (the bench's, xl's shapes, each option)
+    /// and the receiver's, as `xk migrate` and `xl migrate` start it.
+    static let migrationLines: [[String]] = [
+        ["migrate", "web", "host2"], ["migrate", "-e", "-s", "env", "web", "PATH=/usr/sbin:/usr/bin"],
+        ["migrate", "-s", "", "7", "ssh host2 xk migrate-receive"], ["migrate", "-s", "ssh -p 2222", "web", "root@host2"],
+        ["migrate", "-C", "/etc/xen/web.cfg", "--receiver", "xl", "web", "host2"], ["migrate", "--receiver", "/usr/local/bin/xk", "web", "h"],
+        ["migrate", "-e", "-F", "-p", "--debug", "--live", "--quiet", "--json", "--no-compress", "web", "host2"],
+        ["migrate", "--no-compress", "--json", "--quiet", "--live", "--debug", "-p", "-F", "-e", "-s", "env", "-C", "w.cfg", "web", "X=1"],
+        ["migrate-receive"], ["migrate-receive", "--trust-sender", "-e"], ["migrate-receive", "--trust-sender", "--compressed", "-e", "-d", "-p"],
+        ["migrate-receive", "-F", "-t", "-T"], ["migrate-receive", "-T", "-t", "-F", "-p", "-d", "-e", "--compressed", "--trust-sender"],
+    ]
 
     /// save's and restore's quick flags, each alone and all together (in two orders), with
     /// each count of operands.
@@ -52,6 +64,8 @@ import Testing
         case let command as CreateCommand: .create(command.request)
         case let command as SaveCommand: .save(command.request)
         case let command as RestoreCommand: .restore(command.request)
+        case let command as MigrateCommand: .migrate(command.request)
+        case let command as MigrateReceiveCommand: .migrateReceive(command.request)
         default: nil
         }
     }
@@ -90,6 +104,8 @@ import Testing
         case .create(let request): request
         case .save(let request): request
         case .restore(let request): request
+        case .migrate(let request): request
+        case .migrateReceive(let request): request
         }
         #expect(Self.propertyNames(request, expanding: ["target"]) == Self.propertyNames(command), "\(line)")
     }
@@ -133,6 +149,13 @@ import Testing
         ["save", "web", "f", "-p"], ["save", "-e", "web", "f"], ["save", "-", "f"], ["save", "-cp", "web", "f"],
         ["restore"], ["restore", "a", "b", "c"], ["restore", "-p", "-p", "f"], ["restore", "--json", "f"], ["restore", "f", "-p"],
         ["restore", "-x", "f"], ["restore", "-v", "f"], ["restore", "-pe", "f"], ["restore", "--", "f"],
+        ["migrate", "web"], ["migrate", "web", "h", "x"], ["migrate", "-e", "-e", "web", "h"], ["migrate", "-ep", "web", "h"],
+        ["migrate", "--compress", "3", "web", "h"], ["migrate", "--timeout", "5", "web", "h"], ["migrate", "-s"], ["migrate", "-s", "-e", "web", "h"],
+        ["migrate", "-s", "env", "-s", "ssh", "web", "h"], ["migrate", "--receiver=xl", "web", "h"], ["migrate", "web", "h", "-e"],
+        ["migrate", "-v", "web", "h"], ["migrate", "web", "-h"], ["migrate", "web", "-oProxyCommand=x"], ["migrate", "--receiver", "xk;id", "web", "h"],
+        ["migrate", "web", ""], ["migrate", "--help"], ["migrate", "--", "web", "h"],
+        ["migrate-receive", "web"], ["migrate-receive", "-e", "-e"], ["migrate-receive", "-ep"], ["migrate-receive", "--timeout", "5"],
+        ["migrate-receive", "-v"], ["migrate-receive", "--help"], ["migrate-receive", "--"],
     ]) func everyOtherLineGoesToTheParser(line: [String]) {
         #expect(QuickCommand(line) == nil, "\(line)")
         #expect(!QuickCommand.isVersion(line))

@@ -65,7 +65,46 @@ struct MigrateCommand: ParsableCommand {
     @Argument(help: "The host to migrate to (what the ssh command is given).")
     var host: String
 
-    private var receiverIsXK: Bool { receiver.split(separator: "/").last == "xk" }
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, sshCommand: sshCommand, config: config, receiver: receiver, noWatcher: noWatcher,
+                foreground: foreground, paused: paused, compress: compress, noCompress: noCompress, debug: debug, live: live,
+                timeout: timeout, quiet: quiet, json: json, domain: domain, host: host)
+    }
+
+    func validate() throws {
+        if let compress {
+            guard !noCompress else { throw ValidationError("--compress and --no-compress contradict each other") }
+            guard XenContext.compressionLevels.contains(compress) else {
+                throw ValidationError("--compress \(compress): the zstd level must be from \(XenContext.compressionLevels.lowerBound) to \(XenContext.compressionLevels.upperBound)")
+            }
+            guard request.receiverIsXK else {
+                throw ValidationError("--compress: the receiver '\(receiver)' reads xl's plain stream only; compression needs xk on both ends")
+            }
+        }
+        _ = try request.rune   // a HOST or receiver that would reach a shell unsafely is refused here
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk migrate` with its command line read.
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var sshCommand = "ssh"
+        var config: String?
+        var receiver = "xk"
+        var noWatcher = false, foreground = false, paused = false
+        var compress: Int?
+        var noCompress = false, debug = false, live = false
+        var timeout: Double = 60
+        var quiet = false, json = false
+        var domain: String
+        var host: String
+    }
+}
+
+extension MigrateCommand.Request {
+    var receiverIsXK: Bool { receiver.split(separator: "/").last == "xk" }
 
     /// The zstd level the stream goes at, or nil for xl's plain wire: compressed by default
     /// when the receiver is xk on another host reached with ssh (we start it, so it gets
@@ -94,27 +133,14 @@ struct MigrateCommand: ParsableCommand {
         }
     }
 
-    func validate() throws {
-        if let compress {
-            guard !noCompress else { throw ValidationError("--compress and --no-compress contradict each other") }
-            guard XenContext.compressionLevels.contains(compress) else {
-                throw ValidationError("--compress \(compress): the zstd level must be from \(XenContext.compressionLevels.lowerBound) to \(XenContext.compressionLevels.upperBound)")
-            }
-            guard receiverIsXK else {
-                throw ValidationError("--compress: the receiver '\(receiver)' reads xl's plain stream only; compression needs xk on both ends")
-            }
-        }
-        _ = try rune   // a HOST or receiver that would reach a shell unsafely is refused here
-    }
-
     func run() throws {
         signal(SIGPIPE, SIG_IGN)   // a receiver that dies is an error here, not our death
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         let context = try state.context
         let id = try state.resolve(domain)
         let override = try config.map { path throws(XenError) in try state.configJSON(path) }
         let transport = try TransportProcess(command: try rune)
-        let line = ProgressLine(enabled: !quiet && !json && (global.xl.progressCR || isatty(STDERR_FILENO) == 1))
+        let line = ProgressLine(enabled: !quiet && !json && (global.progressCR || isatty(STDERR_FILENO) == 1))
         let watched = context.isMarkedWatched(id)
         _ = StopSignals.install()   // a signal now rolls the migration back (before GO)
         let result: MigrationResult
@@ -142,9 +168,9 @@ struct MigrateCommand: ParsableCommand {
         line.clear()
         transport.finish()
         if json {
-            print(Self.document(name: result.name, host: host, bytes: result.bytes, wireBytes: result.wireBytes,
-                                compression: result.compressionLevel, seconds: result.seconds,
-                                downtimeSeconds: result.downtimeSeconds, iterations: result.iterations).serialized())
+            print(MigrateCommand.document(name: result.name, host: host, bytes: result.bytes, wireBytes: result.wireBytes,
+                                          compression: result.compressionLevel, seconds: result.seconds,
+                                          downtimeSeconds: result.downtimeSeconds, iterations: result.iterations).serialized())
         } else {
             let sent = result.compressionLevel.map { level in
                 "\(result.bytes / 1_048_576) MiB sent as \(result.wireBytes / 1_048_576) MiB (zstd level \(level))"

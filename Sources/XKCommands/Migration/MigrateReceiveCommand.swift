@@ -47,9 +47,27 @@ struct MigrateReceiveCommand: ParsableCommand {
     @Option(help: "The longest wait, in seconds, for the sender at each step (its header, the stream's start, permission to go).")
     var timeout: Double = 60
 
+    /// What was asked, as plain values (the quick path builds it without the parser).
+    var request: Request {
+        Request(global: global.settings, noWatcher: noWatcher, foreground: foreground, debug: debug, paused: paused,
+                terminal: terminal, timestamps: timestamps, trustSender: trustSender, compressed: compressed, timeout: timeout)
+    }
+
+    func run() throws { try request.run() }
+
+    /// `xk migrate-receive` with its command line read.
+    struct Request: Equatable {
+        var global: GlobalSettings
+        var noWatcher = false, foreground = false, debug = false, paused = false
+        var terminal = false, timestamps = false, trustSender = false, compressed = false
+        var timeout: Double = 60
+    }
+}
+
+extension MigrateReceiveCommand.Request {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let state = CommandState(options: global)
+        let state = CommandState(settings: global)
         try state.restrictBootloaders()   // XSA-443, as /etc/xen/xl.conf asks
         let context = try state.context
         let channel = MigrationChannel(sendFD: STDOUT_FILENO, receiveFD: STDIN_FILENO)

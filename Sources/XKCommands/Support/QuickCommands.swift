@@ -23,7 +23,10 @@
 // HVM restore spent beyond xl's before libxl's own work (with this path, the HVM guest's restore
 // went from 1.06 to 1.02 of xl's time in one boot), and save as its pair. Anything else
 // (any other option, `--help`, another operand, an operand starting with '-') goes to the
-// parser, and `xk --version` is answered in main. QuickCommandsTests checks, line by line,
+// parser, and `xk --version` is answered in main. A live migration starts two xk processes,
+// `xk migrate` and the `xk migrate-receive` it runs, one after the other before any byte moves:
+// so `migrate` with its flags and its string options, and `migrate-receive` with its flags, are
+// read here too (their numeric options, --compress and --timeout, go to the parser). QuickCommandsTests checks, line by line,
 // that the request read here equals the request of the command the parser builds, and that
 // each request carries every property of its command.
 
@@ -45,6 +48,8 @@ enum QuickCommand: Equatable {
     case create(CreateCommand.Request)
     case save(SaveCommand.Request)
     case restore(RestoreCommand.Request)
+    case migrate(MigrateCommand.Request)
+    case migrateReceive(MigrateReceiveCommand.Request)
 
     /// The short command `arguments` give; nil for any other line (the parser's).
     init?(_ arguments: [String]) {
@@ -61,6 +66,14 @@ enum QuickCommand: Equatable {
         case "restore":
             guard let request = Self.restore(arguments.dropFirst()) else { return nil }
             self = .restore(request)
+            return
+        case "migrate":
+            guard let request = Self.migrate(arguments.dropFirst()) else { return nil }
+            self = .migrate(request)
+            return
+        case "migrate-receive":
+            guard let request = Self.migrateReceive(arguments.dropFirst()) else { return nil }
+            self = .migrateReceive(request)
             return
         default:
             break
@@ -110,6 +123,8 @@ enum QuickCommand: Equatable {
         case .create(let request): try request.run()
         case .save(let request): try request.run()
         case .restore(let request): try request.run()
+        case .migrate(let request): try request.run()
+        case .migrateReceive(let request): try request.run()
         }
     }
 
@@ -128,12 +143,13 @@ enum QuickCommand: Equatable {
     /// `save [-c] [-p] DOMAIN FILE [CONFIG]`, the flags before the operands, each at most once.
     private static func save(_ words: ArraySlice<String>) -> SaveCommand.Request? {
         var request = SaveCommand.Request(global: GlobalSettings(), domain: "", file: "")
-        let known = leadingFlags(words) { flag in
+        let known = leadingFlags(words) { flag, _ in
             switch flag {
-            case "-c": once(&request.checkpoint)
-            case "-p": once(&request.leavePaused)
-            default: false
+            case "-c": request.checkpoint = true
+            case "-p": request.leavePaused = true
+            default: return false
             }
+            return true
         }
         guard let operands = known, (2...3).contains(operands.count), !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
         request.domain = operands[operands.startIndex]
@@ -160,33 +176,88 @@ enum QuickCommand: Equatable {
     /// after them; nil for any other flag.
     private static func buildFlags(_ words: ArraySlice<String>) -> (BuildFlags, ArraySlice<String>)? {
         var flags = BuildFlags()
-        let rest = leadingFlags(words) { flag in
+        let rest = leadingFlags(words) { flag, _ in
             switch flag {
-            case "-q": once(&flags.quiet)
-            case "-p": once(&flags.paused)
-            case "-e": once(&flags.noWatcher)
-            case "-c": once(&flags.console)
-            default: false
+            case "-q": flags.quiet = true
+            case "-p": flags.paused = true
+            case "-e": flags.noWatcher = true
+            case "-c": flags.console = true
+            default: return false
             }
+            return true
         }
         return rest.map { (flags, $0) }
     }
 
-    /// The words after the flags at the front of `words`; nil when `take` refuses one (an
-    /// unknown flag, or one given twice).
-    private static func leadingFlags(_ words: ArraySlice<String>, _ take: (String) -> Bool) -> ArraySlice<String>? {
-        var rest = words
-        while let word = rest.first, word.hasPrefix("-") {
-            guard take(word) else { return nil }
-            rest = rest.dropFirst()
+    /// `migrate [-e] [-F] [-p] [--debug] [--live] [--quiet] [--json] [--no-compress] [-s SSHCMD]
+    /// [-C CONFIG] [--receiver R] DOMAIN HOST`, the flags and options before the operands, each at
+    /// most once, each option's value its own word. A line whose receiver command validate()
+    /// would refuse goes to the parser, which says why.
+    private static func migrate(_ words: ArraySlice<String>) -> MigrateCommand.Request? {
+        var request = MigrateCommand.Request(global: GlobalSettings(), domain: "", host: "")
+        let known = leadingFlags(words) { flag, value in
+            switch flag {
+            case "-e": request.noWatcher = true
+            case "-F": request.foreground = true
+            case "-p": request.paused = true
+            case "--debug": request.debug = true
+            case "--live": request.live = true
+            case "--quiet": request.quiet = true
+            case "--json": request.json = true
+            case "--no-compress": request.noCompress = true
+            case "-s": guard let word = value() else { return false }; request.sshCommand = word
+            case "-C": guard let word = value() else { return false }; request.config = word
+            case "--receiver": guard let word = value() else { return false }; request.receiver = word
+            default: return false
+            }
+            return true
         }
-        return rest
+        guard let operands = known, operands.count == 2, !operands.contains(where: { $0.hasPrefix("-") }) else { return nil }
+        request.domain = operands[operands.startIndex]
+        request.host = operands[operands.startIndex + 1]
+        guard (try? request.rune) != nil else { return nil }
+        return request
     }
 
-    /// Sets a flag; false when it was set already.
-    private static func once(_ flag: inout Bool) -> Bool {
-        defer { flag = true }
-        return !flag
+    /// `migrate-receive` with any of its flags (-e -F -d -p -t -T --trust-sender --compressed),
+    /// each at most once: what `xk migrate` and `xl migrate` start on the receiving host.
+    private static func migrateReceive(_ words: ArraySlice<String>) -> MigrateReceiveCommand.Request? {
+        var request = MigrateReceiveCommand.Request(global: GlobalSettings())
+        let known = leadingFlags(words) { flag, _ in
+            switch flag {
+            case "-e": request.noWatcher = true
+            case "-F": request.foreground = true
+            case "-d": request.debug = true
+            case "-p": request.paused = true
+            case "-t": request.terminal = true
+            case "-T": request.timestamps = true
+            case "--trust-sender": request.trustSender = true
+            case "--compressed": request.compressed = true
+            default: return false
+            }
+            return true
+        }
+        guard known?.isEmpty == true else { return nil }
+        return request
+    }
+
+    /// The words after the flags at the front of `words`; nil when `take` refuses one (an
+    /// unknown flag, or an option without its value) or one is given twice. `take` is handed
+    /// each flag and a function that takes the next word as its value: nil when there is
+    /// none, or when it starts with '-' (the parser would read it as a flag).
+    private static func leadingFlags(_ words: ArraySlice<String>, _ take: (String, () -> String?) -> Bool) -> ArraySlice<String>? {
+        var rest = words
+        var seen = Set<String>()
+        func value() -> String? {
+            guard let word = rest.first, !word.hasPrefix("-") else { return nil }
+            rest = rest.dropFirst()
+            return word
+        }
+        while let word = rest.first, word.hasPrefix("-") {
+            rest = rest.dropFirst()
+            guard seen.insert(word).inserted, take(word, value) else { return nil }
+        }
+        return rest
     }
 
     /// Whether `arguments` only ask for the version (`xk --version`).
