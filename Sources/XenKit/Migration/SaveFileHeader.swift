@@ -81,7 +81,7 @@ public struct SaveFileHeader: Equatable, Sendable {
 
         public var description: String {
             switch self {
-            case .truncated(let needed, let have): "it is truncated: its header needs \(needed) bytes, the file has \(have)"
+            case .truncated(let needed, let have): "it is truncated: it ends after \(have) bytes, inside its \(needed)-byte header"
             case .wrongMagic: "it is not a Xen save file (wrong magic: corrupt, or written by another tool)"
             case .wrongByteOrder: "it was saved on a host of another byte order"
             case .unsupportedFlags(let flags): "it needs features this toolstack lacks (mandatory flags 0x\(String(flags, radix: 16)))"
