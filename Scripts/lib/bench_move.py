@@ -8,6 +8,7 @@ first seen running unpaused. The same observer times xl and xk.
 """
 import ctypes
 import os
+import random
 import statistics
 import subprocess
 import threading
@@ -92,12 +93,36 @@ def timed(command):
     return time.perf_counter() - start
 
 
+def ratio_interval(xl_times, xk_times, resamples=2000, level=0.90):
+    """The xk/xl ratio of medians, resampled (bootstrap): the range its middle `level` of
+    resamples falls in. Rounds run in pairs, xl then xk, so paired rounds are resampled
+    together (a slow stretch of the boot falls on both); lists of different lengths (downtimes
+    the poller missed) are resampled each on its own. A fixed seed: the same rounds give the
+    same interval. It says how far the median's ratio may move with this many rounds: a goal
+    is met only where the whole interval meets it."""
+    rng = random.Random(17)
+    paired = len(xl_times) == len(xk_times)
+    ratios = []
+    for _ in range(resamples):
+        if paired:
+            picks = [rng.randrange(len(xl_times)) for _ in xl_times]
+            xl_pick, xk_pick = [xl_times[i] for i in picks], [xk_times[i] for i in picks]
+        else:
+            xl_pick = [rng.choice(xl_times) for _ in xl_times]
+            xk_pick = [rng.choice(xk_times) for _ in xk_times]
+        ratios.append(statistics.median(xk_pick) / statistics.median(xl_pick))
+    ratios.sort()
+    cut = int(resamples * (1 - level) / 2)
+    return ratios[cut], ratios[resamples - 1 - cut]
+
+
 def row(case, xl_times, xk_times, extra=""):
     r = {"case": case, "rounds": len(xk_times),
          "xl_median_ms": statistics.median(xl_times) * 1000, "xk_median_ms": statistics.median(xk_times) * 1000,
          "xl_p90_ms": max(xl_times) * 1000, "xk_p90_ms": max(xk_times) * 1000, "xl_rss_kib": 0, "xk_rss_kib": 0,
          "note": extra}
     r["ratio"] = r["xk_median_ms"] / r["xl_median_ms"]
+    r["ratio_low"], r["ratio_high"] = ratio_interval(xl_times, xk_times)
     return r
 
 
