@@ -43,6 +43,27 @@ import Testing
         #expect(check.memory == .init(need: .mebibytes(530), free: .mebibytes(4096), dom0CanGive: .kibibytes(0), ballooning: false))
     }
 
+    /// The build takes a verdict's name lookup and need as its own only for the config it
+    /// judged, and only when it fits.
+    @Test func aVerdictStandsOnlyForItsOwnFittingConfig() throws {
+        func stands(_ check: BuildCheck, _ name: String, _ source: String) throws -> Bool {
+            let config = try DomainConfiguration.parse(text: Self.config.replacingOccurrences(of: "name = \"web\"", with: "name = \"\(name)\""),
+                                                       source: source, options: .init(checkFiles: false))
+            return check.standsFor(config)
+        }
+        let check = BuildCheck.evaluate(try Self.needs(), facts: Self.facts(), name: "web", source: "web.cfg")
+        let (own, otherName, otherFile) = (try stands(check, "web", "web.cfg"), try stands(check, "db", "web.cfg"), try stands(check, "web", "other.cfg"))
+        #expect(own && !otherName && !otherFile)
+        var taken = Self.facts()
+        taken.existingDomain = DomainID(7)
+        let refused = try stands(BuildCheck.evaluate(try Self.needs(), facts: taken, name: "web", source: "web.cfg"), "web", "web.cfg")
+        #expect(!refused)
+        // A warning (more vCPUs than the pool has CPUs) does not stop a build, nor the verdict.
+        let warned = BuildCheck.evaluate(try Self.needs(), facts: Self.facts(poolCPUs: 2), name: "web", source: "web.cfg")
+        let warnedStands = try stands(warned, "web", "web.cfg")
+        #expect(warned.findings.map(\.severity) == [.warning] && warnedStands)
+    }
+
     /// Each planted problem is found, all in one pass, and create's error lists them all.
     @Test func everyProblemAtOnce() throws {
         var facts = Self.facts(free: 300, poolCPUs: 2, missing: ["/dev/vg/web", "/boot/initrd"], bridges: ["xenbr0"])

@@ -123,7 +123,7 @@ extension CreateCommand.Request {
         if !quiet {
             for finding in verdict.findings where finding.severity == .warning { state.warn("\(finding.subject): \(finding.message)") }
         }
-        let id = try context.create(config, paused: paused, policy: policy)
+        let id = try context.create(config, paused: paused, policy: policy, checked: verdict)
         if json {
             print(CreateCommand.builtDocument(name: config.name, id: id, paused: paused).serialized())
         } else if !quiet {

@@ -49,6 +49,12 @@ public struct BuildCheck: Sendable, Equatable {
     /// No finding is an error.
     public var fits: Bool { !findings.contains { $0.severity == .error } }
 
+    /// Whether a build of `config` may take this verdict's name lookup and memory need as
+    /// its own: it is that config's (same name and file) and found nothing in the way.
+    public func standsFor(_ config: borrowing DomainConfiguration) -> Bool {
+        fits && name == config.name && source == config.source
+    }
+
     /// The error `xk create` throws for a config that does not fit, listing every problem.
     public var error: XenError? {
         let errors = findings.filter { $0.severity == .error }

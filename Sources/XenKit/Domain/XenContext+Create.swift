@@ -9,20 +9,25 @@ extension XenContext {
     /// - Parameters:
     ///   - config: the configuration; libxl fills in its defaults while building.
     ///   - paused: leave the domain paused (`xl create -p`).
+    ///   - checked: ``checkBuild(_:policy:)``'s verdict on this config, just taken: its name
+    ///     lookup and its measure of the need stand for the build's own (free memory is read
+    ///     again). Ignored unless it fits and is this config's.
     /// - Returns: the new domain's id.
     /// - The corresponding libxl function is `libxl_domain_create_new`.
     public func create(_ config: borrowing DomainConfiguration, paused: Bool = false,
-                       policy: BuildPolicy = .fixed) throws(XenError) -> DomainID {
-        try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused, policy: policy)
+                       policy: BuildPolicy = .fixed, checked: BuildCheck? = nil) throws(XenError) -> DomainID {
+        let verdict = checked.flatMap { $0.standsFor(config) ? $0 : nil }
+        return try build(config, from: .new, what: "create domain '\(config.name)' from \(config.source)", paused: paused, policy: policy,
+                         checked: verdict)
     }
 
     /// Runs BuildWorkflow (Workflows/BuildWorkflow.swift): check, make room, build paused,
     /// unpause; what fails is destroyed (and dom0 given back what it gave), and a rollback
     /// that fails is reported with what it left.
     func build(_ config: borrowing DomainConfiguration, from source: BuildSource, what: String,
-               paused: Bool, policy: BuildPolicy) throws(XenError) -> DomainID {
+               paused: Bool, policy: BuildPolicy, checked: BuildCheck? = nil) throws(XenError) -> DomainID {
         var driver = BuildDriver(machine: BuildWorkflow(name: config.name, what: what, paused: paused),
-                                 control: LiveDomainControl(context: self), source: source, policy: policy)
+                                 control: LiveDomainControl(context: self), source: source, policy: policy, checked: checked)
         switch driver.run(config) {
         case .built(let id):
             return id

@@ -198,12 +198,20 @@ struct BuildDriver {
     let control: any DomainControl
     let source: BuildSource
     let policy: BuildPolicy
+    /// What a check of this config found just before (BuildCheck, which `xk create` runs to
+    /// list every problem at once): it resolved the name and measured the need, so the check
+    /// step does not list the domains again and the need is not measured again (each cost
+    /// HVM creates about 20 ms in the lab). Free memory is still read here, under xl's lock.
+    /// A name taken since is refused by libxl ("already exists"). Nil: the build checks all.
+    let checked: BuildCheck?
 
-    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource, policy: BuildPolicy = .fixed) {
+    init(machine: BuildWorkflow, control: any DomainControl, source: BuildSource, policy: BuildPolicy = .fixed,
+         checked: BuildCheck? = nil) {
         self.machine = machine
         self.control = control
         self.source = source
         self.policy = policy
+        self.checked = checked
     }
 
     mutating func run(_ config: borrowing DomainConfiguration) -> BuildOutcome {
@@ -226,6 +234,7 @@ struct BuildDriver {
     private mutating func perform(_ step: BuildStep, _ config: borrowing DomainConfiguration) -> BuildResult {
         switch step {
         case .check:
+            if checked != nil { return .done }
             do throws(XenError) {
                 try control.checkName(config)
                 return .done
@@ -233,7 +242,8 @@ struct BuildDriver {
                 return .refused(error)
             }
         case .makeRoom:
-            switch MemoryRoomDriver(control: control, ballooning: policy.ballooning).run(config, what: "domain '\(machine.name)'") {
+            switch MemoryRoomDriver(control: control, ballooning: policy.ballooning, need: checked?.memory?.need)
+                .run(config, what: "domain '\(machine.name)'") {
             case .fits(_, let before): return .room(dom0Before: before)
             case .noRoom(let error, let before): return .noRoom(error, dom0Before: before)
             }

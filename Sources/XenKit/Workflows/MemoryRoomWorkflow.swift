@@ -59,12 +59,15 @@ struct MemoryRoomWorkflow: Sendable {
     private var dom0Target: Memory?
     private var credit = MemoryRoomWorkflow.waitCredit
 
-    init(what: String, ballooning: Bool) {
+    /// - Parameter need: the need, when a check measured it just before (it depends on the
+    ///   config alone); nil measures it first.
+    init(what: String, ballooning: Bool, need: Memory? = nil) {
         self.what = what
         self.ballooning = ballooning
+        self.need = need
     }
 
-    func start() -> Next { .perform(.measureNeed) }
+    func start() -> Next { need == nil ? .perform(.measureNeed) : .perform(.readFree) }
 
     mutating func completed(_ step: MemoryRoomStep, _ result: MemoryRoomResult) -> Next {
         if case .failed(let failure) = result { return fail(step, failure) }
@@ -141,11 +144,13 @@ struct MemoryRoomWorkflow: Sendable {
 struct MemoryRoomDriver {
     let control: any DomainControl
     let ballooning: Bool
+    /// Measured already (MemoryRoomWorkflow.init); nil measures it.
+    var need: Memory? = nil
     /// xl's wait: libxl gives up when dom0 makes no progress for this long.
     static let stallSeconds: Int32 = 10
 
     func run(_ config: borrowing DomainConfiguration, what: String) -> MemoryRoomOutcome {
-        var machine = MemoryRoomWorkflow(what: what, ballooning: ballooning)
+        var machine = MemoryRoomWorkflow(what: what, ballooning: ballooning, need: need)
         return driveWorkflow(from: machine.start()) { step in
             machine.completed(step, perform(step, config))
         }

@@ -11,14 +11,18 @@ import Testing
     }
 
     /// `tight`: the host has too little free memory, and dom0 gives the rest (autoballoon).
-    static func run(faults: [Int: Fault] = [:], paused: Bool = false, tight: Bool = false) throws -> (FakeHost, BuildOutcome) {
+    /// `checked`: `xk create`'s check ran just before, with the need it measured.
+    static func run(faults: [Int: Fault] = [:], paused: Bool = false, tight: Bool = false, checked: Bool = false) throws -> (FakeHost, BuildOutcome) {
         let host = FakeHost()
         host.faults = faults
         if tight { host.freeMiB = 100 }
         let config = try config()
+        let verdict = BuildCheck(source: "web.cfg", name: "web",
+                                 memory: .init(need: .mebibytes(FakeHost.domainNeed), free: .mebibytes(host.freeMiB), dom0CanGive: .mebibytes(0), ballooning: tight),
+                                 vcpus: 1, pool: "Pool-0", poolCPUs: 4)
         var driver = BuildDriver(machine: BuildWorkflow(name: "web", what: "create domain 'web' from web.cfg", paused: paused),
                                  control: FakeControl(host: host), source: .new,
-                                 policy: BuildPolicy(ballooning: tight))
+                                 policy: BuildPolicy(ballooning: tight), checked: checked ? verdict : nil)
         return (host, driver.run(config))
     }
 
@@ -46,27 +50,33 @@ import Testing
         }
     }
 
-    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
-    func everyFaultAndPair(paused: Bool, tight: Bool) throws {
-        let clean = try Self.run(paused: paused, tight: tight)
+    @Test(arguments: [false, true], [(false, false), (true, false), (false, true), (true, true)])
+    func everyFaultAndPair(checked: Bool, flags: (paused: Bool, tight: Bool)) throws {
+        let (paused, tight) = flags
+        func run(faults: [Int: Fault] = [:]) throws -> (FakeHost, BuildOutcome) {
+            try Self.run(faults: faults, paused: paused, tight: tight, checked: checked)
+        }
+        let clean = try run()
+        // After a check, neither the name lookup nor the need is asked of libxl again.
+        #expect(clean.0.calls.contains("check") != checked && clean.0.calls.contains("need") != checked, "\(clean.0.calls)")
         #expect(Self.violations(clean.0, clean.1, paused: paused) == [])
         if tight { #expect(clean.0.calls.contains("waitTarget") && clean.0.dom0TargetMiB < 1024, "\(clean.0.calls)") }
         let calls = clean.0.calls.count + 3
         var runs = 0
         for first in 0..<calls {
             for fault in [Fault.error, .partial] {
-                let (host, outcome) = try Self.run(faults: [first: fault], paused: paused, tight: tight)
+                let (host, outcome) = try run(faults: [first: fault])
                 #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) \(host.calls): \(outcome)")
                 runs += 1
                 for second in (first + 1)..<calls {
-                    let (host, outcome) = try Self.run(faults: [first: fault, second: .error], paused: paused, tight: tight)
+                    let (host, outcome) = try run(faults: [first: fault, second: .error])
                     #expect(Self.violations(host, outcome, paused: paused) == [], "\(fault)@\(first) error@\(second) \(host.calls): \(outcome)")
                     runs += 1
                 }
             }
         }
         #expect(runs > 10)
-        print("fault matrix: build (paused: \(paused), ballooning: \(tight)): \(runs) runs, one fault or a pair at \(calls) calls")
+        print("fault matrix: build (paused: \(paused), ballooning: \(tight), checked: \(checked)): \(runs) runs, one fault or a pair at \(calls) calls")
     }
 
     /// A domain that cannot be started is destroyed; when that fails too, the error names it.

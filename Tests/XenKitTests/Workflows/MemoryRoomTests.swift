@@ -36,6 +36,29 @@ import Testing
         #expect(error.hint?.contains("autoballoon is off") == true)
     }
 
+    /// `xk create` measured the need in its check just before: it is not measured again, and
+    /// the refusal and dom0's share rest on it.
+    @Test func aNeedMeasuredBeforeIsNotMeasuredAgain() {
+        var tight = Machine(what: "domain 'web'", ballooning: false, need: .mebibytes(600))
+        let (steps, outcome) = Self.drive(&tight) { _ in .amount(.mebibytes(500)) }
+        #expect(steps == [.readFree])
+        guard case .noRoom(let error, nil) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(error.message == "not enough free memory for domain 'web': it needs 600 MiB, the host has 500 MiB free")
+        var ballooning = Machine(what: "domain 'web'", ballooning: true, need: .mebibytes(600))
+        var free: UInt64 = 500
+        let (given, end) = Self.drive(&ballooning) { step in
+            switch step {
+            case .readFree: return .amount(.mebibytes(free))
+            case .readDom0Target: return .amount(.mebibytes(1024))
+            case .shrinkDom0: free = 600; return .done
+            case .waitForDom0: return .waited(seconds: 1)
+            case .measureNeed: return .failed(StepFailure(problem: "measured again"))
+            }
+        }
+        #expect(given == [.readFree, .readDom0Target, .shrinkDom0(to: .mebibytes(924)), .waitForDom0, .readFree])
+        #expect(end == .fits(need: .mebibytes(600), dom0Before: .mebibytes(1024)))
+    }
+
     @Test func dom0GivesTheDifference() {
         var machine = Machine(what: "domain 'web'", ballooning: true)
         var free: UInt64 = 500
