@@ -134,21 +134,34 @@ struct FileReadError: Error {
 }
 
 /// The whole file as UTF-8 text (invalid bytes replaced; libxlutil rejects what it cannot lex).
+///
+/// Read through a buffer sized by fstat, not zeroed: a fixed 64 KiB chunk of zeros cost every
+/// create 16 fresh pages, each a page fault (about 0.45 ms each in the lab's emulated dom0),
+/// for a config of a few hundred bytes.
 func readFile(_ path: String) throws(FileReadError) -> String {
+    let limit = 16 << 20
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileReadError(reason: String(cString: strerror(errno))) }
     defer { close(fd) }
+    var info = stat()
+    let expected = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(clamping: info.st_size) : 0
+    // One byte more than the file has, so that the read that fills it also sees its end.
+    let chunkSize = min(max(expected + 1, 4096), 1 << 20)
+    guard let chunk = malloc(chunkSize)?.assumingMemoryBound(to: UInt8.self) else {
+        throw FileReadError(reason: "no memory for a buffer of \(chunkSize) bytes")
+    }
+    defer { free(chunk) }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
+    bytes.reserveCapacity(min(expected, limit))
     while true {
-        let count = read(fd, &chunk, chunk.count)
+        let count = read(fd, chunk, chunkSize)
         if count < 0 {
             if errno == EINTR { continue }
             throw FileReadError(reason: String(cString: strerror(errno)))
         }
         if count == 0 { break }
-        bytes += chunk[0..<count]
-        if bytes.count > 16 << 20 { throw FileReadError(reason: "larger than 16 MiB, not a config") }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: chunk, count: count))
+        if bytes.count > limit { throw FileReadError(reason: "larger than 16 MiB, not a config") }
     }
     if bytes.contains(0) { throw FileReadError(reason: "it contains NUL bytes, not a text config") }
     return String(decoding: bytes, as: UTF8.self)
