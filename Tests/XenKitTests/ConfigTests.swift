@@ -166,6 +166,17 @@ import Testing
         #expect(error?.description.hasPrefix("t.cfg:5:") == true, "\(String(describing: error))")
     }
 
+    @Test func cpuidProblemsSayWhatLibxlFound() {
+        // libxl's parsers return a code; the message is xl's for it, and the flag or item.
+        let hvm = "name = \"t\"\ntype = \"hvm\"\n"
+        #expect(error(hvm + "cpuid = \"host,bogusflag=1\"\n")?.description.contains("\"bogusflag=1\": unknown CPUID flag name") == true)
+        #expect(error(hvm + "cpuid = \"host,aes\"\n")?.description.contains("\"aes\": missing \"=\" in key=value") == true)
+        #expect(error(hvm + "cpuid = \"host,aes=q\"\n")?.description.contains("illegal CPUID value") == true)
+        #expect(error(hvm + "cpuid = [ \"1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" ]\n")?.description.contains("exactly 32 characters") == true)
+        #expect(error(hvm + "cpuid = [ \"1:exx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" ]\n")?.description.contains("invalid register name") == true)
+        #expect(error(hvm + "cpuid = \"host,aes=0\"\n") == nil)
+    }
+
     @Test func kernelMustExistWhenChecked() {
         #expect(throws: XenError.self) {
             _ = try DomainConfiguration.parse(text: "name=\"t\"\nkernel=\"/no/such/kernel\"\n", source: "t.cfg")

@@ -97,7 +97,7 @@ extension CreateCommand.Request {
         if !dryRun { try state.restrictBootloaders() }   // XSA-443, as /etc/xen/xl.conf asks
         // The host's CPU layout sizes affinity maps as xl does; a dry run without Xen goes on
         // without it (the mapper then assumes a host and says so).
-        let host = dryRun ? try? state.context.hostTopology() : try state.context.hostTopology()
+        let host = dryRun ? try? state.hostTopology() : try state.hostTopology()
         // xl reads xl.conf for -N too: its claim_mode and grant defaults are in the JSON.
         let options = DomainConfiguration.LoadOptions(
             overrides: overrides, strict: strict, checkFiles: (!dryRun && !check) || checkFiles, host: host, xlConf: try state.xlConf(),

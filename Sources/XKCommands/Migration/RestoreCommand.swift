@@ -65,7 +65,7 @@ extension RestoreCommand.Request {
         }
         var config: DomainConfiguration?
         if let configFile {
-            let options = DomainConfiguration.LoadOptions(checkFiles: true, host: try? context.hostTopology(), xlConf: try state.xlConf())
+            let options = DomainConfiguration.LoadOptions(checkFiles: true, host: try? state.hostTopology(), xlConf: try state.xlConf())
             config = try DomainConfiguration.load(path: configFile, options: options)
         }
         let (id, name) = try context.restore(from: saveFile, config: config, paused: paused, policy: try state.buildPolicy())

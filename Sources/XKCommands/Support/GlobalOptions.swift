@@ -99,6 +99,7 @@ final class CommandState {
     let settings: GlobalSettings
     private var openedContext: XenContext?
     private var loadedXLConf: XLConf?
+    private var readTopology: HostTopology?
 
     init(settings: GlobalSettings) { self.settings = settings }
 
@@ -123,9 +124,19 @@ final class CommandState {
         return conf
     }
 
+    /// The host's CPU topology, read once: a create needs it for the config's affinity maps
+    /// and again for xl.conf's CPU masks (two libxl calls, each a hypercall and its buffers).
+    /// Not kept in XenContext, which the host service holds for as long as it runs.
+    func hostTopology() throws(XenError) -> HostTopology {
+        if let readTopology { return readTopology }
+        let topology = try context.hostTopology()
+        readTopology = topology
+        return topology
+    }
+
     /// How builds make room in memory on this host (xl.conf's autoballoon, resolved).
     func buildPolicy() throws(XenError) -> BuildPolicy {
-        try context.buildPolicy(xlConf())
+        try context.buildPolicy(xlConf(), host: hostTopology())
     }
 
     /// For the commands that build domains (a PV guest's bootloader runs as they build it):
@@ -147,7 +158,7 @@ final class CommandState {
     /// An xl.cfg read as the libxl JSON that a save file or a migration stream carries (the
     /// CONFIG of xl save and xl migrate -C). Its files are checked where it is used, not here.
     func configJSON(_ path: String) throws(XenError) -> String {
-        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? context.hostTopology(), xlConf: try xlConf())
+        let options = DomainConfiguration.LoadOptions(checkFiles: false, host: try? hostTopology(), xlConf: try xlConf())
         let config = try DomainConfiguration.load(path: path, options: options)
         for warning in config.warnings { warn(warning) }
         return try config.json()

@@ -245,9 +245,14 @@ enum QuickCommand: Equatable {
     /// unknown flag, or an option without its value) or one is given twice. `take` is handed
     /// each flag and a function that takes the next word as its value: nil when there is
     /// none, or when it starts with '-' (the parser would read it as a flag).
+    ///
+    /// The flags seen are kept in an array, not a Set: a Set<String> is instantiated at run
+    /// time with its Hashable requirement checked, and the runtime's first such check walks
+    /// every conformance record of the binary (seen with gdb in the lab); an array needs no
+    /// check, and a line has a few flags.
     private static func leadingFlags(_ words: ArraySlice<String>, _ take: (String, () -> String?) -> Bool) -> ArraySlice<String>? {
         var rest = words
-        var seen = Set<String>()
+        var seen: [String] = []
         func value() -> String? {
             guard let word = rest.first, !word.hasPrefix("-") else { return nil }
             rest = rest.dropFirst()
@@ -255,7 +260,8 @@ enum QuickCommand: Equatable {
         }
         while let word = rest.first, word.hasPrefix("-") {
             rest = rest.dropFirst()
-            guard seen.insert(word).inserted, take(word, value) else { return nil }
+            guard !seen.contains(word), take(word, value) else { return nil }
+            seen.append(word)
         }
         return rest
     }

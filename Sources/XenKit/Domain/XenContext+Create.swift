@@ -38,8 +38,9 @@ extension XenContext {
     }
 
     /// How builds on this host go, from xl.conf: `autoballoon="auto"` is resolved against
-    /// Xen's command line, as xl resolves it, and the CPU masks against the host's CPUs.
-    public func buildPolicy(_ conf: XLConf) throws(XenError) -> BuildPolicy {
+    /// Xen's command line, as xl resolves it, and the CPU masks against the host's CPUs
+    /// (`host`, read here when not given).
+    public func buildPolicy(_ conf: XLConf, host given: HostTopology? = nil) throws(XenError) -> BuildPolicy {
         let ballooning: Bool
         if conf.autoballoon == .auto {
             let version = try perform("read Xen's version and command line") { Libxl.versionInfo($0) }
@@ -47,7 +48,8 @@ extension XenContext {
         } else {
             ballooning = conf.autoballoon == .on
         }
-        let host = try hostTopology()
+        let host: HostTopology
+        if let given { host = given } else { host = try hostTopology() }
         return BuildPolicy(ballooning: ballooning, lockfile: conf.lockfile, randomDomid: conf.domidPolicy == .random,
                            affinityMasks: try conf.affinityMasks(host: host), hostCPUs: host.cpuCount)
     }
