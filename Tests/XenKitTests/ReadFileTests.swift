@@ -17,10 +17,8 @@ import Musl
     }
 
     static func write(_ path: String, _ bytes: [UInt8]) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        precondition(fd >= 0)
-        bytes.withUnsafeBytes { precondition(Glibc.write(fd, $0.baseAddress, $0.count) == $0.count) }
-        close(fd)
+        let file = try! FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600).get()
+        try! file.writeAll(bytes).get()
     }
 
     @Test func filesOfEverySizeComeBackWhole() throws {

@@ -135,29 +135,28 @@ struct FileReadError: Error {
 
 /// The whole file as UTF-8 text (invalid bytes replaced; libxlutil rejects what it cannot lex).
 ///
-/// Read through a buffer sized by fstat, not zeroed: a fixed 64 KiB chunk of zeros cost every
-/// create 16 fresh pages, each a page fault (about 0.45 ms each in the lab's emulated dom0),
-/// for a config of a few hundred bytes.
+/// Read through a buffer sized by fstat and not zeroed: a fixed 64 KiB chunk of zeros cost an
+/// HVM create 16 page faults in its memset in the lab (perf), for configs of a few hundred bytes.
 func readFile(_ path: String) throws(FileReadError) -> String {
     let limit = 16 << 20
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw FileReadError(reason: String(cString: strerror(errno))) }
-    defer { close(fd) }
+    let file: FileDescriptor
+    switch FileDescriptor.open(path, O_RDONLY) {
+    case .success(let opened): file = opened
+    case .failure(let failure): throw FileReadError(reason: failure.reason)
+    }
     var info = stat()
-    let expected = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(clamping: info.st_size) : 0
+    let expected = fstat(file.rawValue, &info) == 0 && info.st_size > 0 ? Int(clamping: info.st_size) : 0
     // One byte more than the file has, so that the read that fills it also sees its end.
     let chunkSize = min(max(expected + 1, 4096), 1 << 20)
-    guard let chunk = malloc(chunkSize)?.assumingMemoryBound(to: UInt8.self) else {
-        throw FileReadError(reason: "no memory for a buffer of \(chunkSize) bytes")
-    }
-    defer { free(chunk) }
+    let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+    defer { chunk.deallocate() }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(min(expected, limit))
     while true {
-        let count = read(fd, chunk, chunkSize)
+        let count = readDescriptor(file.rawValue, chunk, chunkSize)
         if count < 0 {
             if errno == EINTR { continue }
-            throw FileReadError(reason: String(cString: strerror(errno)))
+            throw FileReadError(reason: SystemFailure.last.reason)
         }
         if count == 0 { break }
         bytes.append(contentsOf: UnsafeBufferPointer(start: chunk, count: count))
