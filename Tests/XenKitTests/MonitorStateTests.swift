@@ -72,6 +72,19 @@ import Testing
         #expect(kinds(state.apply([], time: 5)) == ["destroyed"])
     }
 
+    /// A paused guest with a request pending takes it the moment it is unpaused, and can be
+    /// down before the monitor's next reading (CI, stop 34): the unpause still happened, and
+    /// comes before the shutdown. A running guest that is down and paused in one reading was
+    /// not paused by anyone the monitor can name (xl destroy pauses what it destroys).
+    @Test func anUnpauseSeenOnlyWithTheShutdownItLedToIsStillReported() {
+        var state = MonitorState()
+        state.baseline([reading(paused: true, request: "poweroff")])
+        let events = state.apply([reading(shutdown: .poweroff, request: "")], time: 1)
+        #expect(kinds(events) == ["unpaused", "shutdown"])
+        state.baseline([reading()])
+        #expect(kinds(state.apply([reading(paused: true, shutdown: .poweroff)], time: 2)) == ["shutdown"])
+    }
+
     @Test func crashesAndOtherReasonsAreNamed() {
         var state = MonitorState()
         state.baseline([reading()])

@@ -98,8 +98,15 @@ struct MonitorState: Sendable {
                 started.insert(new.id)
                 event(.started, new) { _ in }
             }
-        } else if let old, old.isPaused != new.isPaused, old.shutdownReason == nil, new.shutdownReason == nil {
-            event(new.isPaused ? .paused : .unpaused, new) { _ in }
+        } else if let old, old.isPaused != new.isPaused, old.shutdownReason == nil {
+            // Xen's pause flag counts only the toolstack's pauses, so a flag gone is an unpause
+            // even when the guest, let go, shut down before this reading. A flag that appears
+            // with a shutdown is not reported: xl destroy pauses what it is about to destroy.
+            if !new.isPaused {
+                event(.unpaused, new) { _ in }
+            } else if new.shutdownReason == nil {
+                event(.paused, new) { _ in }
+            }
         }
         // Memory: a new target, then the moment the guest gets there.
         // (A target that appears is part of the build, not a change.)
