@@ -76,7 +76,8 @@ def main():
     parser.add_argument("--create-only", action="store_true",
                         help="only create (no guest boot, save, restore or migration)")
     args = parser.parse_args()
-    results = create_rounds(args.xk, args.create_rounds or 3 * args.rounds)
+    create_count = args.create_rounds or 3 * args.rounds
+    results = create_rounds(args.xk, create_count)
     if not args.create_only:
         boot_guest()
         results += bench_move.save_restore_loop(args.xk, NAME, args.rounds, settle=2)
@@ -88,7 +89,7 @@ def main():
         print(f"{r['case']:<20} {r['xl_median_ms']:9.1f} {r['xk_median_ms']:9.1f} {r['ratio']:6.2f} {interval:>13} {r['rounds']:6d}"
               f" {r['xl_p90_ms']:8.1f} {r['xk_p90_ms']:8.1f}  {r.get('note', '')}")
     print("(the interval: where the xk/xl ratio of medians falls in 90 % of 2,000 resamples of these rounds)")
-    rounds = args.create_rounds or 3 * args.rounds if args.create_only else args.rounds
+    rounds = create_count if args.create_only else args.rounds
     print(f"(medians of {rounds} interleaved rounds each of DomainConfigs/lab-hvm.cfg, in one boot of the lab;"
           " xk/xl below 1 means xk is faster; 'max' is the slowest round)")
     return 0

@@ -107,7 +107,7 @@ def main():
                 reaped = time.monotonic()
                 if proc.returncode:
                     raise SystemExit(f"bench: {tool} create failed: {proc.stderr.strip()}")
-                runs.append((tool, reaped, spawn))
+                runs.append((tool, spawn, reaped))
         sh("xl", "destroy", args.name)
         time.sleep(1)
     finally:
@@ -121,7 +121,7 @@ def main():
     # Each run's process: the one whose exec falls between the harness's spawn and reap.
     execs = sorted((ev[0][0], pid) for pid, ev in events.items() if ev and ev[0][1] == "sched_process_exec")
     times = {}
-    for tool, reaped, spawn in runs:
+    for tool, spawn, reaped in runs:
         pid = next((p for t, p in execs if spawn <= t <= reaped and any(e == "libxl_domain_create_new" for _, e in events[p])), None)
         points = segments(events.get(pid, []), spawn, reaped, tool == "xk")
         if pid is None or any(t is None for _, t in points):
@@ -130,10 +130,9 @@ def main():
         for (a, ta), (b, tb) in zip(points, points[1:]):
             times.setdefault((tool, f"{a} -> {b}"), []).append((tb - ta) * 1000)
         times.setdefault((tool, "in all"), []).append((reaped - spawn) * 1000)
-    # xk's points in order, with xl's one segment before libxl's context beside xk's three.
-    order = [key for tool, key in times if tool == "xk"]
-    order[1:1] = [key for tool, key in times if tool == "xl" and key not in order]
-    order = list(dict.fromkeys(order))
+    # xk's segments in order, with xl's one segment before libxl's context above xk's three.
+    order = list(dict.fromkeys(key for tool, key in times if tool == "xk"))
+    order.insert(1, "exec -> libxl ctx")
     print(f"{'segment':<26} {'xl ms':>8} {'xk ms':>8}   ranges (xl; xk)")
     for key in order:
         cells, ranges = [], []
